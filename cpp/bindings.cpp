@@ -1,0 +1,157 @@
+// The nanobind module hfbpe._core: converts arguments, releases the GIL, checks for signals.
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
+
+#include <Python.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "counter.hpp"
+#include "pretokenizer.hpp"
+#include "text.hpp"
+#include "trainer.hpp"
+#include "word_counts.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+using namespace hfbpe;
+
+// Runs with the GIL released; raises KeyboardInterrupt (or whatever a signal
+// handler raised) inside the native loop that called it.
+void check_signals() {
+    nb::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw nb::python_error();
+}
+
+// Views the storage of a str in place. `position` names the text in error messages.
+TextView view_of_str(PyObject* item, size_t position) {
+    if (!PyUnicode_Check(item)) {
+        throw nb::type_error(("item " + std::to_string(position) + " of the input is " + Py_TYPE(item)->tp_name +
+                              ", expected str")
+                                 .c_str());
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(item) != 0) throw nb::python_error();
+#endif
+    const size_t length = static_cast<size_t>(PyUnicode_GET_LENGTH(item));
+    const void* data = PyUnicode_DATA(item);
+    if (PyUnicode_IS_ASCII(item)) return {data, length, TextKind::Utf8};
+    switch (PyUnicode_KIND(item)) {
+        case PyUnicode_1BYTE_KIND:
+            return {data, length, TextKind::Ucs1};
+        case PyUnicode_2BYTE_KIND:
+            return {data, length, TextKind::Ucs2};
+        default:
+            return {data, length, TextKind::Ucs4};
+    }
+}
+
+std::string text_error(size_t position, const std::exception& e) {
+    return "item " + std::to_string(position) + " of the input " + e.what();
+}
+
+nb::list split(const Pretokenizer& pretokenizer, nb::handle text) {
+    TextView view = view_of_str(text.ptr(), 0);
+    std::string scratch;
+    std::string_view utf8;
+    size_t bad = 0;
+    if (!as_utf8(view, scratch, utf8, bad)) {
+        throw nb::value_error(("text contains a lone surrogate at character " + std::to_string(bad) +
+                               ", which cannot be encoded as UTF-8")
+                                  .c_str());
+    }
+    Matcher matcher(pretokenizer);
+    nb::list pieces;
+    matcher.for_each_piece(utf8.data(), utf8.size(), [&](size_t begin, size_t end) {
+        pieces.append(nb::steal(PyUnicode_DecodeUTF8(utf8.data() + begin, static_cast<Py_ssize_t>(end - begin),
+                                                     "strict")));
+    });
+    return pieces;
+}
+
+void count(Counter& counter, nb::handle texts, size_t first_position) {
+    // A tuple of our own keeps every str alive while the GIL is released,
+    // whatever other threads do to the caller's list meanwhile.
+    nb::object items = nb::steal(PySequence_Tuple(texts.ptr()));
+    if (!items.is_valid()) throw nb::python_error();
+    const Py_ssize_t n = PyTuple_GET_SIZE(items.ptr());
+    std::vector<TextView> views;
+    views.reserve(static_cast<size_t>(n));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        views.push_back(view_of_str(PyTuple_GET_ITEM(items.ptr(), i), first_position + static_cast<size_t>(i)));
+    }
+    try {
+        nb::gil_scoped_release release;
+        counter.count_batch(views, check_signals);
+    } catch (const InvalidText& e) {
+        throw nb::value_error(text_error(first_position + e.index, e).c_str());
+    }
+}
+
+nb::tuple train(const WordCounts& counts, size_t num_merges, nb::object progress) {
+    TrainResult result;
+    {
+        nb::gil_scoped_release release;
+        result = train_bpe(counts, num_merges, [&](size_t merges_done) {
+            nb::gil_scoped_acquire gil;
+            if (PyErr_CheckSignals() != 0) throw nb::python_error();
+            if (!progress.is_none()) progress(merges_done);
+        });
+    }
+    nb::list merges, redundant;
+    for (const Merge& m : result.merges) merges.append(nb::make_tuple(m.left, m.right));
+    for (const auto& r : result.redundant) redundant.append(nb::make_tuple(r.pair.left, r.pair.right, r.existing));
+    return nb::make_tuple(merges, redundant, result.words);
+}
+
+nb::dict counts_to_dict(const WordCounts& counts) {
+    nb::dict out;
+    counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
+        out[nb::bytes(piece.data(), piece.size())] = count;
+    });
+    return out;
+}
+
+}  // namespace
+
+NB_MODULE(_core, m) {
+    m.doc() = "hfbpe's native core: PCRE2 pre-tokenization, parallel counting and the BPE merge loop.";
+
+    nb::exception<hfbpe::PatternError>(m, "PatternError", PyExc_ValueError);
+
+    nb::class_<Pretokenizer>(m, "Pretokenizer", "A compiled split pattern (PCRE2, UTF and UCP, JIT when available).")
+        .def(nb::init<const std::string&>(), "pattern"_a)
+        .def_prop_ro("pattern", &Pretokenizer::pattern)
+        .def_prop_ro("jit", &Pretokenizer::jit, "Whether the pattern was JIT-compiled.")
+        .def("split", &split, "text"_a, "The pieces of `text`, as regex.findall(pattern, text) gives them.");
+
+    nb::class_<WordCounts>(m, "WordCounts", "Counts of pre-tokenized pieces (piece bytes -> 64-bit count).")
+        .def(nb::init<>())
+        .def("__len__", &WordCounts::size)
+        .def_prop_ro("total", &WordCounts::total, "Sum of all counts.")
+        .def_prop_ro("memory_bytes", &WordCounts::memory_bytes, "Bytes held by the tables.")
+        .def("add", [](WordCounts& c, nb::bytes piece, int64_t n) { c.add({piece.c_str(), piece.size()}, n); },
+             "piece"_a, "count"_a)
+        .def("to_dict", &counts_to_dict, "The counts as a dict of piece bytes to count.");
+
+    nb::class_<Counter>(m, "Counter", "Counts the pieces of batches of texts on a pool of threads.")
+        .def(
+            "__init__",
+            [](Counter* self, const std::string& pattern, int num_threads) {
+                new (self) Counter(std::make_shared<const Pretokenizer>(pattern), num_threads);
+            },
+            "pattern"_a, "num_threads"_a)
+        .def("count", &count, "texts"_a, "first_position"_a = 0,
+             "Counts a batch (a sequence of str); `first_position` numbers its first text in error messages.")
+        .def("take_counts", &Counter::take_counts, "Returns the counts so far and starts again from empty.")
+        .def_prop_ro("documents", &Counter::documents)
+        .def_prop_ro("bytes", &Counter::bytes);
+
+    m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(),
+          "Learns up to `num_merges` merges; returns (merges, redundant merges, words).");
+}

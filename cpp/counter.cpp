@@ -1,0 +1,102 @@
+#include "counter.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "hash.hpp"
+#include "parallel.hpp"
+
+namespace hfbpe {
+
+Counter::Counter(std::shared_ptr<const Pretokenizer> pretokenizer, int num_threads)
+    : pretokenizer_(std::move(pretokenizer)) {
+    if (num_threads < 1) throw std::invalid_argument("num_threads must be at least 1");
+    for (int t = 0; t < num_threads; ++t) workers_.push_back(std::make_unique<Worker>(*pretokenizer_));
+}
+
+void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, std::atomic<size_t>& next,
+                          std::atomic<size_t>& first_bad) {
+    uint32_t pieces_since_check = 0;
+    for (;;) {
+        const size_t i = next.fetch_add(1, std::memory_order_relaxed);
+        if (i >= texts.size() || cancelled_.load(std::memory_order_relaxed)) return;
+        std::string_view text;
+        size_t bad_position = 0;
+        if (!as_utf8(texts[i], worker.scratch, text, bad_position)) {
+            // Keep counting: the batch is discarded anyway, and finishing it
+            // lets us name the first bad text whatever the thread count.
+            size_t seen = first_bad.load();
+            while (i < seen && !first_bad.compare_exchange_weak(seen, i)) {
+            }
+            continue;
+        }
+        worker.bytes += text.size();
+        worker.matcher.for_each_piece(text.data(), text.size(), [&](size_t begin, size_t end) {
+            if (end == begin) return;  // an empty match holds no bytes to count
+            const uint64_t hash = hash_bytes(text.data() + begin, end - begin);
+            worker.local[WordCounts::shard_of(hash)].add(text.substr(begin, end - begin), hash, 1);
+            // A single huge document must not delay Ctrl-C by seconds.
+            if (++pieces_since_check == 4096) {
+                pieces_since_check = 0;
+                if (cancelled_.load(std::memory_order_relaxed)) throw Cancelled{};
+            }
+        });
+    }
+}
+
+void Counter::clear_local() {
+    for (auto& worker : workers_) {
+        for (PieceTable& table : worker->local) table.clear();
+        worker->bytes = 0;
+    }
+}
+
+void Counter::count_batch(const std::vector<TextView>& texts, const std::function<void()>& poll) {
+    if (texts.empty()) return;
+    cancelled_ = false;
+    clear_local();
+    const int num_threads = static_cast<int>(std::min(workers_.size(), texts.size()));
+
+    std::atomic<size_t> next{0};
+    std::atomic<size_t> first_bad{std::numeric_limits<size_t>::max()};
+    run_on_threads(
+        num_threads, [&](int t) { count_texts(*workers_[t], texts, next, first_bad); }, poll, cancelled_);
+
+    const size_t bad = first_bad.load();
+    if (bad != std::numeric_limits<size_t>::max()) {
+        std::string scratch;
+        std::string_view unused;
+        size_t position = 0;
+        as_utf8(texts[bad], scratch, unused, position);
+        clear_local();
+        throw InvalidText(bad, "contains a lone surrogate at character " + std::to_string(position) +
+                                   ", which cannot be encoded as UTF-8");
+    }
+
+    // Each shard of the result is written by exactly one thread.
+    std::atomic<size_t> next_shard{0};
+    run_on_threads(
+        static_cast<int>(workers_.size()),
+        [&](int) {
+            for (;;) {
+                const size_t s = next_shard.fetch_add(1, std::memory_order_relaxed);
+                if (s >= WordCounts::kShards || cancelled_.load(std::memory_order_relaxed)) return;
+                for (auto& worker : workers_) {
+                    counts_.shard(s).add_all(worker->local[s]);
+                    worker->local[s].clear();
+                }
+            }
+        },
+        poll, cancelled_);
+
+    documents_ += texts.size();
+    for (auto& worker : workers_) bytes_ += worker->bytes;
+}
+
+WordCounts Counter::take_counts() {
+    WordCounts out = std::move(counts_);
+    counts_ = WordCounts();
+    return out;
+}
+
+}  // namespace hfbpe

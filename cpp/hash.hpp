@@ -1,0 +1,41 @@
+// 64-bit hashes for byte strings and symbol pairs, used by every hash table in the core.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace hfbpe {
+
+// Final avalanche step; every table takes its slot from the low bits and the
+// counter takes its shard from the high bits, so all bits must be well mixed.
+inline uint64_t mix64(uint64_t x) {
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    return x;
+}
+
+// Pre-tokenized pieces are short (a word, a run of spaces), so the hash reads
+// eight bytes at a time and spends its work on the final mix, not on a long loop.
+inline uint64_t hash_bytes(const char* data, size_t size) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (static_cast<uint64_t>(size) * 0xff51afd7ed558ccdULL);
+    while (size >= 8) {
+        uint64_t word;
+        std::memcpy(&word, data, 8);
+        h = (h ^ word) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+        data += 8;
+        size -= 8;
+    }
+    if (size > 0) {
+        uint64_t word = 0;
+        std::memcpy(&word, data, size);
+        h = (h ^ word) * 0x94d049bb133111ebULL;
+        h ^= h >> 31;
+    }
+    return mix64(h);
+}
+
+}  // namespace hfbpe

@@ -1,0 +1,239 @@
+#include "trainer.hpp"
+
+#include <chrono>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+#include "dary_heap.hpp"
+#include "hash.hpp"
+
+namespace hfbpe {
+namespace {
+
+using PairKey = uint64_t;  // left << 32 | right: ordering keys orders pairs as (left, right) tuples
+
+PairKey pair_key(uint32_t left, uint32_t right) { return (static_cast<uint64_t>(left) << 32) | right; }
+uint32_t left_of(PairKey key) { return static_cast<uint32_t>(key >> 32); }
+uint32_t right_of(PairKey key) { return static_cast<uint32_t>(key); }
+
+// Dense numbering of the pairs seen so far, so that per-pair state lives in
+// plain vectors indexed by pair number.
+class PairIndex {
+public:
+    uint32_t find_or_add(PairKey key) {
+        if (2 * (keys_.size() + 1) > slots_.size()) grow();
+        const size_t mask = slots_.size() - 1;
+        for (size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
+            const uint32_t slot = slots_[i];
+            if (slot == 0) {
+                keys_.push_back(key);
+                slots_[i] = static_cast<uint32_t>(keys_.size());
+                return slots_[i] - 1;
+            }
+            if (keys_[slot - 1] == key) return slot - 1;
+        }
+    }
+    PairKey key(uint32_t index) const { return keys_[index]; }
+    size_t size() const { return keys_.size(); }
+
+private:
+    void grow() {
+        const size_t capacity = slots_.empty() ? 1024 : 2 * slots_.size();
+        if (capacity / 2 >= std::numeric_limits<uint32_t>::max()) throw std::length_error("too many distinct pairs");
+        slots_.assign(capacity, 0);
+        const size_t mask = capacity - 1;
+        for (size_t index = 0; index < keys_.size(); ++index) {
+            size_t i = mix64(keys_[index]) & mask;
+            while (slots_[i] != 0) i = (i + 1) & mask;
+            slots_[i] = static_cast<uint32_t>(index + 1);
+        }
+    }
+
+    std::vector<uint32_t> slots_;  // pair number + 1, 0 when empty
+    std::vector<PairKey> keys_;
+};
+
+struct Candidate {
+    int64_t count;
+    PairKey pair;
+};
+
+// The tie-break that makes the result reproducible: higher count first, then
+// the smaller (left, right) pair.
+struct BetterCandidate {
+    bool operator()(const Candidate& a, const Candidate& b) const {
+        return a.count != b.count ? a.count > b.count : a.pair < b.pair;
+    }
+};
+
+class Trainer {
+public:
+    explicit Trainer(const WordCounts& counts) {
+        tokens_.reserve(256);
+        for (int b = 0; b < 256; ++b) add_token(std::string(1, static_cast<char>(b)));
+        load_words(counts);
+        count_pairs();
+    }
+
+    TrainResult run(size_t num_merges, const std::function<void(size_t)>& progress);
+
+private:
+    void add_token(std::string bytes) {
+        token_ids_.emplace(bytes, static_cast<uint32_t>(tokens_.size()));
+        tokens_.push_back(std::move(bytes));
+    }
+
+    void load_words(const WordCounts& counts) {
+        // Single-byte pieces hold no pair and can never change: leave them out.
+        counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
+            if (piece.size() < 2 || count <= 0) return;
+            word_start_.push_back(symbols_.size());
+            word_size_.push_back(static_cast<uint32_t>(piece.size()));
+            word_count_.push_back(count);
+            for (unsigned char byte : piece) symbols_.push_back(byte);
+        });
+    }
+
+    uint32_t pair_number(PairKey key) {
+        const uint32_t index = pairs_.find_or_add(key);
+        if (index == pair_count_.size()) {
+            pair_count_.push_back(0);
+            pair_words_.emplace_back();
+            pair_stamp_.push_back(0);
+        }
+        return index;
+    }
+
+    // Adds `delta` occurrences of a pair in word `word`. Words are visited one
+    // after the other, so a word is listed once per pair by checking the last entry.
+    void change(uint32_t left, uint32_t right, int64_t delta, uint32_t word) {
+        const uint32_t index = pair_number(pair_key(left, right));
+        pair_count_[index] += delta;
+        if (delta <= 0) return;
+        std::vector<uint32_t>& words = pair_words_[index];
+        if (words.empty() || words.back() != word) words.push_back(word);
+        if (pair_stamp_[index] != stamp_) {
+            pair_stamp_[index] = stamp_;
+            grown_.push_back(index);
+        }
+    }
+
+    void count_pairs() {
+        ++stamp_;
+        for (uint32_t w = 0; w < word_start_.size(); ++w) {
+            const uint32_t* s = &symbols_[word_start_[w]];
+            for (uint32_t i = 0; i + 1 < word_size_[w]; ++i) change(s[i], s[i + 1], word_count_[w], w);
+        }
+        push_grown();
+    }
+
+    // A pair only enters the heap when its count grows, with the count it has
+    // then; counts that later shrink leave stale entries behind, which the
+    // loop re-validates when they surface (lazy deletion).
+    void push_grown() {
+        for (uint32_t index : grown_) {
+            if (pair_count_[index] > 0) heap_.push({pair_count_[index], pairs_.key(index)});
+        }
+        grown_.clear();
+    }
+
+    // Replaces every occurrence of (left, right) by `merged` in the words that
+    // may hold it and updates the pair counts of their neighbours, as rustbpe does.
+    void apply_merge(uint32_t pair_index, uint32_t left, uint32_t right, uint32_t merged) {
+        std::vector<uint32_t> words;
+        words.swap(pair_words_[pair_index]);
+        ++stamp_;
+        for (uint32_t w : words) {
+            uint32_t* s = &symbols_[word_start_[w]];
+            const uint32_t size = word_size_[w];
+            const int64_t count = word_count_[w];
+            uint32_t out = 0;
+            for (uint32_t i = 0; i < size;) {
+                if (i + 1 < size && s[i] == left && s[i + 1] == right) {
+                    if (out > 0) {
+                        change(s[out - 1], left, -count, w);
+                        change(s[out - 1], merged, count, w);
+                    }
+                    pair_count_[pair_index] -= count;
+                    if (i + 2 < size) {
+                        change(right, s[i + 2], -count, w);
+                        change(merged, s[i + 2], count, w);
+                    }
+                    s[out++] = merged;
+                    i += 2;
+                } else {
+                    s[out++] = s[i++];
+                }
+            }
+            word_size_[w] = out;
+        }
+        push_grown();
+    }
+
+    std::vector<uint32_t> symbols_;  // all words back to back
+    std::vector<uint64_t> word_start_;
+    std::vector<uint32_t> word_size_;  // shrinks as merges apply
+    std::vector<int64_t> word_count_;
+
+    PairIndex pairs_;
+    std::vector<int64_t> pair_count_;
+    std::vector<std::vector<uint32_t>> pair_words_;  // words that may contain the pair
+    std::vector<uint64_t> pair_stamp_;
+    std::vector<uint32_t> grown_;
+    uint64_t stamp_ = 0;
+
+    DaryHeap<Candidate, 8, BetterCandidate> heap_;
+    std::vector<std::string> tokens_;
+    std::unordered_map<std::string, uint32_t> token_ids_;
+};
+
+TrainResult Trainer::run(size_t num_merges, const std::function<void(size_t)>& progress) {
+    TrainResult result;
+    result.words = word_start_.size();
+    using Clock = std::chrono::steady_clock;
+    auto last_report = Clock::now();
+
+    while (result.merges.size() < num_merges && !heap_.empty()) {
+        const Candidate top = heap_.pop();
+        const uint32_t index = pairs_.find_or_add(top.pair);
+        const int64_t current = pair_count_[index];
+        if (top.count != current) {
+            // Stale: the stored count is no longer the pair's count. Put it
+            // back with the true one; it only comes out once no pair beats it.
+            if (current > 0) heap_.push({current, top.pair});
+            continue;
+        }
+        const uint32_t left = left_of(top.pair), right = right_of(top.pair);
+        std::string bytes = tokens_[left] + tokens_[right];
+        auto existing = token_ids_.find(bytes);
+        uint32_t merged;
+        if (existing != token_ids_.end()) {
+            merged = existing->second;
+            result.redundant.push_back({{left, right}, merged});
+        } else {
+            merged = static_cast<uint32_t>(tokens_.size());
+            add_token(std::move(bytes));
+            result.merges.push_back({left, right});
+        }
+        apply_merge(index, left, right, merged);
+
+        const auto now = Clock::now();
+        if (progress && now - last_report >= std::chrono::milliseconds(50)) {
+            last_report = now;
+            progress(result.merges.size());
+        }
+    }
+    if (progress) progress(result.merges.size());
+    return result;
+}
+
+}  // namespace
+
+TrainResult train_bpe(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress) {
+    Trainer trainer(counts);
+    return trainer.run(num_merges, progress);
+}
+
+}  // namespace hfbpe

@@ -1,0 +1,37 @@
+// The BPE merge loop: turns word counts into an ordered list of merges.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "word_counts.hpp"
+
+namespace hfbpe {
+
+struct Merge {
+    uint32_t left;
+    uint32_t right;
+};
+
+struct TrainResult {
+    // merges[k] created token 256 + k.
+    std::vector<Merge> merges;
+    // Pairs whose bytes were already a token, reached through another merge
+    // order; they were merged into that token (`existing`) without spending an id.
+    struct Redundant {
+        Merge pair;
+        uint32_t existing;
+    };
+    std::vector<Redundant> redundant;
+    size_t words = 0;  // distinct pieces of two or more bytes that took part
+};
+
+// Learns up to `num_merges` merges, fewer if the words run out of pairs.
+// Each step merges the most frequent adjacent pair; among equal counts the
+// smallest (left, right) wins. `progress(merges_done)` is called about every
+// 50 ms and at the end; it may throw to stop training.
+TrainResult train_bpe(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress);
+
+}  // namespace hfbpe

@@ -1,0 +1,56 @@
+"""Merging: run the native BPE merge loop over word counts."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+
+from . import _core
+from ._progress import progress_bar, progress_enabled
+
+logger = logging.getLogger("hfbpe")
+
+
+class TrainingWarning(UserWarning):
+    """Training finished, but not as asked: the input ran out of pairs before the vocabulary was full."""
+
+
+def learn_merges(
+    counts: _core.WordCounts, num_merges: int, *, show_progress: bool | None = None
+) -> tuple[list[tuple[int, int]], dict]:
+    """Learns up to `num_merges` merges from `counts`; returns them in order and a summary.
+
+    Merge k creates token 256 + k. When the best pair's bytes already are a
+    token (reached by another merge order), it is merged into that token and
+    costs no id, so the vocabulary never holds the same bytes twice and still
+    reaches its requested size; the summary counts such pairs.
+    """
+    start = time.perf_counter()
+    bar = progress_bar(progress_enabled(show_progress), desc="hfbpe: merging", unit=" merges", total=num_merges)
+    done = 0
+
+    def on_progress(merges_done: int) -> None:
+        nonlocal done
+        bar.update(merges_done - done)
+        done = merges_done
+
+    try:
+        merges, redundant, words = _core.train(counts, num_merges, on_progress)
+    finally:
+        bar.close()
+    if len(merges) < num_merges:
+        reason = "holds no text" if len(counts) == 0 else f"only has pairs for {len(merges)} merges"
+        warnings.warn(
+            f"the training input {reason}: the vocabulary has {256 + len(merges)} ordinary tokens "
+            f"instead of the {256 + num_merges} asked for",
+            TrainingWarning,
+            stacklevel=3,
+        )
+    summary = {
+        "merges": len(merges),
+        "merges_into_existing_tokens": len(redundant),
+        "words": words,
+        "merge_seconds": time.perf_counter() - start,
+    }
+    return merges, summary

@@ -1,0 +1,179 @@
+"""Tokenizer: a trained byte-level BPE vocabulary, with rustbpe's interface and tiktoken underneath."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import AbstractSet, Literal
+
+import tiktoken
+
+from .counting import count_texts
+from .merging import learn_merges
+from .patterns import resolve_pattern
+
+
+class Tokenizer:
+    """A byte-level BPE tokenizer: a split pattern, an ordered list of merges and special tokens.
+
+    Ids 0-255 are the single bytes, id 256 + k is the bytes of merge k, and
+    special tokens follow. Encoding and decoding go through tiktoken, whose
+    result this class defines: `encode` returns exactly what
+    `self.to_tiktoken().encode_ordinary` does.
+
+    It is also a drop-in for `rustbpe.Tokenizer`: `Tokenizer()`,
+    `train_from_iterator`, `get_pattern`, `get_mergeable_ranks`, `vocab_size`,
+    `encode`, `decode` and `batch_encode` behave as rustbpe's do.
+    """
+
+    def __init__(
+        self,
+        pattern: str | None = None,
+        merges: Iterable[tuple[int, int]] = (),
+        special_tokens: dict[str, int] | None = None,
+    ) -> None:
+        """
+        pattern: the split regex, or a name in hfbpe.PATTERNS; None means "gpt4".
+        merges: (left_id, right_id) pairs in merge order; merge k creates id 256 + k.
+        special_tokens: special token text -> id; ids must not collide with ordinary tokens.
+        """
+        self._set(resolve_pattern(pattern), list(merges), dict(special_tokens or {}))
+
+    def _set(self, pattern: str, merges: list[tuple[int, int]], special_tokens: dict[str, int]) -> None:
+        token_bytes = [bytes([b]) for b in range(256)]
+        ranks = {b: i for i, b in enumerate(token_bytes)}
+        checked = []
+        for k, merge in enumerate(merges):
+            try:
+                left, right = (int(i) for i in merge)
+            except (TypeError, ValueError):
+                raise TypeError(f"merge {k} must be a pair of ints, got {merge!r}") from None
+            if not (0 <= left < len(token_bytes) and 0 <= right < len(token_bytes)):
+                raise ValueError(f"merge {k} ({left}, {right}) refers to a token that does not exist yet")
+            merged = token_bytes[left] + token_bytes[right]
+            if merged in ranks:
+                raise ValueError(f"merge {k} ({left}, {right}) gives {merged!r}, already token {ranks[merged]}")
+            ranks[merged] = len(token_bytes)
+            token_bytes.append(merged)
+            checked.append((left, right))
+        for text, token_id in special_tokens.items():
+            if not isinstance(text, str) or not text:
+                raise TypeError(f"special token names must be non-empty str, got {text!r}")
+            if not isinstance(token_id, int) or token_id < len(token_bytes):
+                raise ValueError(f"special token {text!r} has id {token_id!r}, which collides with an ordinary token")
+        if len(set(special_tokens.values())) != len(special_tokens):
+            raise ValueError("two special tokens share an id")
+        self._pattern = pattern
+        self._merges = checked
+        self._mergeable_ranks = ranks
+        self._special_tokens = special_tokens
+        self._encoding: tiktoken.Encoding | None = None
+
+    # rustbpe's interface ------------------------------------------------------------
+
+    def train_from_iterator(
+        self,
+        iterator: Iterable[str],
+        vocab_size: int,
+        buffer_size: int = 8192,
+        pattern: str | None = None,
+    ) -> None:
+        """Trains on an iterable of str, replacing what this tokenizer held.
+
+        vocab_size: 256 byte tokens plus the number of merges to learn (no special tokens).
+        buffer_size: how many texts are counted per native batch.
+        pattern: the split regex or a name in hfbpe.PATTERNS; None means "gpt4".
+        """
+        num_merges = _num_merges(vocab_size, reserved=0)
+        regex = resolve_pattern(pattern)
+        counts, _ = count_texts(iterator, pattern=regex, batch_size=buffer_size, show_progress=False)
+        merges, _ = learn_merges(counts, num_merges, show_progress=False)
+        self._set(regex, merges, {})
+
+    def get_pattern(self) -> str:
+        return self._pattern
+
+    def get_mergeable_ranks(self) -> list[tuple[bytes, int]]:
+        """(token bytes, id) for every ordinary token, in id order."""
+        return list(self._mergeable_ranks.items())
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ordinary tokens: 256 bytes plus the merges; special tokens not included."""
+        return len(self._mergeable_ranks)
+
+    def encode(self, text: str, *, allowed_special: Literal["all"] | AbstractSet[str] = frozenset()) -> list[int]:
+        """Token ids of `text`. Special token text is encoded as ordinary text unless listed in `allowed_special`."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        if not allowed_special:
+            return self.to_tiktoken().encode_ordinary(text)
+        return self.to_tiktoken().encode(text, allowed_special=allowed_special, disallowed_special=())
+
+    def decode(self, ids: Sequence[int], errors: str = "replace") -> str:
+        """The text of `ids`; bytes that are not valid UTF-8 are handled as `errors` says (as in bytes.decode)."""
+        return self.to_tiktoken().decode(list(ids), errors=errors)
+
+    def batch_encode(self, texts: Sequence[str], *, num_threads: int = 8) -> list[list[int]]:
+        """`encode` of every text, in parallel."""
+        texts = list(texts)
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"item {i} of texts is {type(text).__name__}, expected str")
+        return self.to_tiktoken().encode_ordinary_batch(texts, num_threads=num_threads)
+
+    # Beyond rustbpe -----------------------------------------------------------------
+
+    @property
+    def pattern(self) -> str:
+        """The split regex."""
+        return self._pattern
+
+    @property
+    def merges(self) -> list[tuple[int, int]]:
+        """(left_id, right_id) in merge order; merge k created id 256 + k."""
+        return list(self._merges)
+
+    @property
+    def mergeable_ranks(self) -> dict[bytes, int]:
+        """Token bytes -> id for every ordinary token, as tiktoken takes them."""
+        return dict(self._mergeable_ranks)
+
+    @property
+    def special_tokens(self) -> dict[str, int]:
+        """Special token text -> id."""
+        return dict(self._special_tokens)
+
+    @property
+    def n_vocab(self) -> int:
+        """Number of ids, special tokens included."""
+        return max([len(self._mergeable_ranks) - 1, *self._special_tokens.values()]) + 1
+
+    def to_tiktoken(self, name: str | None = None) -> tiktoken.Encoding:
+        """A tiktoken Encoding with this vocabulary; `encode_ordinary` on it gives the ids of `encode`."""
+        if name is None and self._encoding is not None:
+            return self._encoding
+        encoding = tiktoken.Encoding(
+            name=name or "hfbpe",
+            pat_str=self._pattern,
+            mergeable_ranks=self._mergeable_ranks,
+            special_tokens=self._special_tokens,
+        )
+        if name is None:
+            self._encoding = encoding
+        return encoding
+
+    def __repr__(self) -> str:
+        return (
+            f"Tokenizer(vocab_size={self.vocab_size}, special_tokens={len(self._special_tokens)}, "
+            f"pattern={self._pattern[:40]!r}{'...' if len(self._pattern) > 40 else ''})"
+        )
+
+
+def _num_merges(vocab_size: int, reserved: int) -> int:
+    """Merges to learn for `vocab_size` ids of which `reserved` go to special tokens."""
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int):
+        raise TypeError(f"vocab_size must be an int, got {type(vocab_size).__name__}")
+    if vocab_size < 256 + reserved:
+        needed = "256 byte tokens" + (f" + {reserved} special tokens" if reserved else "")
+        raise ValueError(f"vocab_size must be at least {256 + reserved} ({needed}), got {vocab_size}")
+    return vocab_size - 256 - reserved

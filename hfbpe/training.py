@@ -1,0 +1,86 @@
+"""hfbpe.train: from texts to a trained Tokenizer in one call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+import tiktoken
+
+from .counting import count_texts
+from .merging import learn_merges
+from .patterns import resolve_pattern
+from .tokenizer import Tokenizer, _num_merges
+
+logger = logging.getLogger("hfbpe")
+
+
+def train(
+    texts: Iterable[str],
+    vocab_size: int,
+    *,
+    pattern: str = "gpt4",
+    special_tokens: Sequence[str] = (),
+    num_threads: int | None = None,
+    show_progress: bool | None = None,
+    batch_size: int = 8192,
+) -> Tokenizer:
+    """Trains a byte-level BPE tokenizer.
+
+    texts: an iterable of str (a list, a generator, a dataset column).
+    vocab_size: the final number of ids, special tokens included; they take
+        the last ids, in the order given (nanochat's convention).
+    pattern: a name in hfbpe.PATTERNS ("gpt4", "gpt2", "o200k", ...) or a regex of your own.
+    special_tokens: special token strings, e.g. ["<|bos|>"].
+    num_threads: counting threads; None uses every core available.
+    show_progress: progress bars; None shows them when stderr is a terminal.
+    batch_size: texts per native counting batch.
+
+    The merges equal rustbpe's for the same texts and pattern, whatever
+    num_threads and batch_size are. If the texts run out of pairs before the
+    vocabulary is full, a TrainingWarning says so and the tokenizer is smaller.
+    """
+    specials = _check_special_tokens(special_tokens)
+    num_merges = _num_merges(vocab_size, reserved=len(specials))
+    regex = resolve_pattern(pattern)
+    _check_tiktoken_accepts(regex)
+
+    counts, count_summary = count_texts(
+        texts, pattern=regex, num_threads=num_threads, batch_size=batch_size, show_progress=show_progress
+    )
+    merges, merge_summary = learn_merges(counts, num_merges, show_progress=show_progress)
+    first_special = 256 + len(merges)
+    tokenizer = Tokenizer(regex, merges, {s: first_special + i for i, s in enumerate(specials)})
+    logger.info(
+        "hfbpe: %d documents, %d bytes, %d distinct pieces; %d merges (%d into existing tokens); "
+        "counting %.2f s, merging %.2f s",
+        count_summary["documents"],
+        count_summary["bytes"],
+        count_summary["distinct_pieces"],
+        merge_summary["merges"],
+        merge_summary["merges_into_existing_tokens"],
+        count_summary["count_seconds"],
+        merge_summary["merge_seconds"],
+    )
+    return tokenizer
+
+
+def _check_special_tokens(special_tokens: Sequence[str]) -> list[str]:
+    if isinstance(special_tokens, str):
+        raise TypeError("special_tokens must be a sequence of str, got a single str; wrap it in a list")
+    specials = list(special_tokens)
+    for i, token in enumerate(specials):
+        if not isinstance(token, str) or not token:
+            raise TypeError(f"special_tokens[{i}] must be a non-empty str, got {token!r}")
+    if len(set(specials)) != len(specials):
+        raise ValueError("special_tokens holds the same token twice")
+    return specials
+
+
+def _check_tiktoken_accepts(regex: str) -> None:
+    """Encoding goes through tiktoken, so a pattern it cannot compile would give a tokenizer that cannot encode."""
+    try:
+        tiktoken.Encoding(name="hfbpe-pattern-check", pat_str=regex, mergeable_ranks={bytes([b]): b for b in range(256)},
+                          special_tokens={})
+    except Exception as e:  # tiktoken raises ValueError from its Rust regex compiler
+        raise ValueError(f"tiktoken cannot compile the pattern {regex!r}: {e}") from None
