@@ -89,9 +89,7 @@ private:
         // Single-byte pieces hold no pair and can never change: leave them out.
         counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
             if (piece.size() < 2 || count <= 0) return;
-            word_start_.push_back(symbols_.size());
-            word_size_.push_back(static_cast<uint32_t>(piece.size()));
-            word_count_.push_back(count);
+            words_.push_back({symbols_.size(), count, static_cast<uint32_t>(piece.size())});
             for (unsigned char byte : piece) symbols_.push_back(byte);
         });
     }
@@ -122,9 +120,9 @@ private:
 
     void count_pairs() {
         ++stamp_;
-        for (uint32_t w = 0; w < word_start_.size(); ++w) {
-            const uint32_t* s = &symbols_[word_start_[w]];
-            for (uint32_t i = 0; i + 1 < word_size_[w]; ++i) change(s[i], s[i + 1], word_count_[w], w);
+        for (uint32_t w = 0; w < words_.size(); ++w) {
+            const uint32_t* s = &symbols_[words_[w].start];
+            for (uint32_t i = 0; i + 1 < words_[w].size; ++i) change(s[i], s[i + 1], words_[w].count, w);
         }
         push_grown();
     }
@@ -145,10 +143,17 @@ private:
         std::vector<uint32_t> words;
         words.swap(pair_words_[pair_index]);
         ++stamp_;
-        for (uint32_t w : words) {
-            uint32_t* s = &symbols_[word_start_[w]];
-            const uint32_t size = word_size_[w];
-            const int64_t count = word_count_[w];
+        const size_t n = words.size();
+        for (size_t k = 0; k < n; ++k) {
+            // The words of a pair are scattered over memory, and waiting for
+            // them dominates early merges: fetch a word's record 16 steps
+            // ahead and its symbols 8 steps ahead (by then its record is in cache).
+            if (k + 16 < n) __builtin_prefetch(&words_[words[k + 16]]);
+            if (k + 8 < n) __builtin_prefetch(&symbols_[words_[words[k + 8]].start]);
+            const uint32_t w = words[k];
+            uint32_t* s = &symbols_[words_[w].start];
+            const uint32_t size = words_[w].size;
+            const int64_t count = words_[w].count;
             uint32_t out = 0;
             for (uint32_t i = 0; i < size;) {
                 if (i + 1 < size && s[i] == left && s[i + 1] == right) {
@@ -167,15 +172,18 @@ private:
                     s[out++] = s[i++];
                 }
             }
-            word_size_[w] = out;
+            words_[w].size = out;
         }
         push_grown();
     }
 
+    struct Word {
+        uint64_t start;  // into symbols_
+        int64_t count;
+        uint32_t size;  // shrinks as merges apply
+    };
     std::vector<uint32_t> symbols_;  // all words back to back
-    std::vector<uint64_t> word_start_;
-    std::vector<uint32_t> word_size_;  // shrinks as merges apply
-    std::vector<int64_t> word_count_;
+    std::vector<Word> words_;
 
     PairIndex pairs_;
     std::vector<int64_t> pair_count_;
@@ -191,7 +199,7 @@ private:
 
 TrainResult Trainer::run(size_t num_merges, const std::function<void(size_t)>& progress) {
     TrainResult result;
-    result.words = word_start_.size();
+    result.words = words_.size();
     using Clock = std::chrono::steady_clock;
     auto last_report = Clock::now();
 

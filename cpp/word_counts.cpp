@@ -1,6 +1,7 @@
 #include "word_counts.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 
@@ -16,27 +17,39 @@ int64_t checked_add(int64_t a, int64_t b) {
     return out;
 }
 
+std::string_view PieceTable::key(const Slot& slot) const {
+    if (slot.size <= kInline) return {slot.bytes, slot.size};
+    uint64_t offset;
+    std::memcpy(&offset, slot.bytes, sizeof(offset));
+    return {arena_.data() + offset, slot.size};
+}
+
 void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count) {
-    if (2 * (entries_.size() + 1) > slots_.size()) grow();
+    if (hash == 0) hash = 1;
+    if (2 * (used_ + 1) > slots_.size()) grow();
     const size_t mask = slots_.size() - 1;
-    const uint32_t hash_low = static_cast<uint32_t>(hash);
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
         Slot& slot = slots_[i];
-        if (slot.index_plus_one == 0) {
+        if (slot.hash == 0) {
             if (piece.size() > std::numeric_limits<uint32_t>::max()) {
                 throw std::length_error("a single pre-tokenized piece is longer than 4 GiB");
             }
-            slot.index_plus_one = static_cast<uint32_t>(entries_.size() + 1);
-            slot.hash_low = hash_low;
-            entries_.push_back({hash, arena_.size(), static_cast<uint32_t>(piece.size()), count});
-            arena_.append(piece.data(), piece.size());
+            slot.hash = hash;
+            slot.count = count;
+            slot.size = static_cast<uint32_t>(piece.size());
+            if (piece.size() <= kInline) {
+                std::memcpy(slot.bytes, piece.data(), piece.size());
+            } else {
+                const uint64_t offset = arena_.size();
+                std::memcpy(slot.bytes, &offset, sizeof(offset));
+                arena_.append(piece.data(), piece.size());
+            }
+            ++used_;
             total_ = checked_add(total_, count);
             return;
         }
-        if (slot.hash_low != hash_low) continue;
-        Entry& e = entries_[slot.index_plus_one - 1];
-        if (e.hash == hash && key(e) == piece) {
-            e.count = checked_add(e.count, count);
+        if (slot.hash == hash && slot.size == piece.size() && key(slot) == piece) {
+            slot.count = checked_add(slot.count, count);
             total_ = checked_add(total_, count);
             return;
         }
@@ -45,35 +58,28 @@ void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count) {
 
 void PieceTable::grow() {
     const size_t capacity = slots_.empty() ? 64 : 2 * slots_.size();
-    if (capacity / 2 > std::numeric_limits<uint32_t>::max()) {
-        throw std::length_error("more than 2^32 distinct pieces in one shard");
-    }
-    std::vector<Slot> slots(capacity, Slot{0, 0});
+    std::vector<Slot> slots(capacity, Slot{});
     const size_t mask = capacity - 1;
-    for (size_t index = 0; index < entries_.size(); ++index) {
-        const uint64_t hash = entries_[index].hash;
-        size_t i = hash & mask;
-        while (slots[i].index_plus_one != 0) i = (i + 1) & mask;
-        slots[i] = {static_cast<uint32_t>(index + 1), static_cast<uint32_t>(hash)};
+    for (const Slot& slot : slots_) {
+        if (slot.hash == 0) continue;
+        size_t i = slot.hash & mask;
+        while (slots[i].hash != 0) i = (i + 1) & mask;
+        slots[i] = slot;
     }
     slots_.swap(slots);
 }
 
 void PieceTable::add_all(const PieceTable& other) {
-    for (const Entry& e : other.entries_) add(other.key(e), e.hash, e.count);
+    other.for_each([&](std::string_view piece, uint64_t hash, int64_t count) { add(piece, hash, count); });
 }
 
 void PieceTable::clear() {
     // Keep the capacity: the counter clears its per-batch tables after every
     // batch and would otherwise pay for the same allocations again.
-    std::fill(slots_.begin(), slots_.end(), Slot{0, 0});
-    entries_.clear();
+    if (used_ > 0) std::fill(slots_.begin(), slots_.end(), Slot{});
+    used_ = 0;
     arena_.clear();
     total_ = 0;
-}
-
-size_t PieceTable::memory_bytes() const {
-    return slots_.capacity() * sizeof(Slot) + entries_.capacity() * sizeof(Entry) + arena_.capacity();
 }
 
 void WordCounts::add(std::string_view piece, int64_t count) {

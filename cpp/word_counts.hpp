@@ -9,41 +9,42 @@
 namespace hfbpe {
 
 // One open-addressing hash table from piece bytes to a 64-bit count.
-// Keys live back to back in one arena and every entry keeps its full hash,
-// so growing the table never rehashes a key and a probe compares hashes
-// before it touches key bytes.
+// Most pieces are short, so a slot holds the hash, the count and up to 12 key
+// bytes in one 32-byte record: a lookup of a common piece touches a single
+// cache line. Longer keys live back to back in an arena. Keeping the full
+// hash means growing the table never hashes a key again.
 class PieceTable {
 public:
     void add(std::string_view piece, uint64_t hash, int64_t count);
     void add_all(const PieceTable& other);
     void clear();
 
-    size_t size() const { return entries_.size(); }
+    size_t size() const { return used_; }
     int64_t total() const { return total_; }
-    size_t memory_bytes() const;
+    size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot) + arena_.capacity(); }
 
     template <class F>
     void for_each(F&& f) const {
-        for (const Entry& e : entries_) f(key(e), e.hash, e.count);
+        for (const Slot& slot : slots_) {
+            if (slot.hash != 0) f(key(slot), slot.hash, slot.count);
+        }
     }
 
 private:
-    struct Entry {
-        uint64_t hash;
-        uint64_t offset;
-        uint32_t size;
-        int64_t count;
-    };
+    static constexpr size_t kInline = 12;
     struct Slot {
-        uint32_t index_plus_one;  // 0 marks an empty slot
-        uint32_t hash_low;
+        uint64_t hash;  // 0 marks an empty slot (a real hash of 0 is stored as 1)
+        int64_t count;
+        uint32_t size;
+        char bytes[kInline];  // the key, or its arena offset when longer than kInline
     };
+    static_assert(sizeof(Slot) == 32, "a slot should fill half a cache line");
 
-    std::string_view key(const Entry& e) const { return {arena_.data() + e.offset, e.size}; }
+    std::string_view key(const Slot& slot) const;
     void grow();
 
     std::vector<Slot> slots_;
-    std::vector<Entry> entries_;
+    size_t used_ = 0;
     std::string arena_;
     int64_t total_ = 0;
 };
