@@ -53,6 +53,7 @@ void Counter::clear_local() {
 
 void Counter::count_batch(const std::vector<TextView>& texts, const std::function<void()>& poll) {
     if (texts.empty()) return;
+    if (broken_) throw std::logic_error("this counter was interrupted while merging a batch; its counts are incomplete");
     cancelled_ = false;
     clear_local();
     const int num_threads = static_cast<int>(std::min(workers_.size(), texts.size()));
@@ -73,8 +74,10 @@ void Counter::count_batch(const std::vector<TextView>& texts, const std::functio
                                    ", which cannot be encoded as UTF-8");
     }
 
-    // Each shard of the result is written by exactly one thread.
+    // Each shard of the result is written by exactly one thread. An
+    // interruption here leaves some shards merged and others not.
     std::atomic<size_t> next_shard{0};
+    broken_ = true;
     run_on_threads(
         static_cast<int>(workers_.size()),
         [&](int) {
@@ -88,6 +91,7 @@ void Counter::count_batch(const std::vector<TextView>& texts, const std::functio
             }
         },
         poll, cancelled_);
+    broken_ = false;
 
     documents_ += texts.size();
     for (auto& worker : workers_) bytes_ += worker->bytes;

@@ -56,6 +56,7 @@ private:
     std::vector<std::unique_ptr<Worker>> workers_;
     WordCounts counts_;
     std::atomic<bool> cancelled_{false};
+    bool broken_ = false;
     uint64_t documents_ = 0;
     uint64_t bytes_ = 0;
 };
