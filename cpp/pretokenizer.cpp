@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "pattern_dialect.hpp"
+
 namespace hfbpe {
 namespace {
 
@@ -12,18 +14,27 @@ std::string pcre2_message(int code) {
     return std::string(reinterpret_cast<const char*>(buffer), static_cast<size_t>(n));
 }
 
+pcre2_code* compile(const std::string& pattern, int& error_code, PCRE2_SIZE& error_offset) {
+    // UCP makes \s, \w, \d and the POSIX classes Unicode-aware, as they are in
+    // Python's regex module; without it \s would miss U+00A0 and friends.
+    return pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF | PCRE2_UCP,
+                         &error_code, &error_offset, nullptr);
+}
+
 }  // namespace
 
 Pretokenizer::Pretokenizer(const std::string& pattern) : pattern_(pattern) {
     int error_code = 0;
     PCRE2_SIZE error_offset = 0;
-    // UCP makes \s, \w, \d and the POSIX classes Unicode-aware, as they are in
-    // Python's regex module; without it \s would miss U+00A0 and friends.
-    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                     PCRE2_UTF | PCRE2_UCP, &error_code, &error_offset, nullptr);
+    // The pattern as written is compiled first so that errors quote offsets in it.
+    pcre2_code* code = compile(pattern, error_code, error_offset);
     if (code == nullptr) {
         throw PatternError("invalid pattern at offset " + std::to_string(error_offset) + ": " +
                            pcre2_message(error_code) + " (pattern: " + pattern + ")");
+    }
+    if (pcre2_code* translated = compile(to_pcre2_dialect(pattern), error_code, error_offset)) {
+        pcre2_code_free(code);
+        code = translated;
     }
     code_.reset(code);
     // A pattern the JIT cannot compile still works through the interpreter, only slower.
