@@ -108,7 +108,11 @@ private:
     // after the other, so a word is listed once per pair by checking the last entry.
     void change(uint32_t left, uint32_t right, int64_t delta, uint32_t word) {
         const uint32_t index = pair_number(pair_key(left, right));
-        pair_count_[index] += delta;
+        // A pair can occur more often than any single piece (a word holds it
+        // several times), so its count can overflow even when piece counts do not.
+        if (__builtin_add_overflow(pair_count_[index], delta, &pair_count_[index])) [[unlikely]] {
+            throw std::overflow_error("a pair count overflows a signed 64-bit integer");
+        }
         if (delta <= 0) return;
         std::vector<uint32_t>& words = pair_words_[index];
         if (words.empty() || words.back() != word) words.push_back(word);

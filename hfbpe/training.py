@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import tiktoken
 
+from . import _core
 from .counting import count_texts
 from .merging import learn_merges
 from .patterns import resolve_pattern
@@ -43,6 +44,7 @@ def train(
     specials = _check_special_tokens(special_tokens)
     num_merges = _num_merges(vocab_size, reserved=len(specials))
     regex = resolve_pattern(pattern)
+    _core.Pretokenizer(regex)  # PatternError (a ValueError) quoting PCRE2's message and offset
     _check_tiktoken_accepts(regex)
 
     counts, count_summary = count_texts(
