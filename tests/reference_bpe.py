@@ -1,0 +1,82 @@
+"""A small, deliberately naive byte-level BPE trainer, the yardstick for hfbpe's merges.
+
+minbpe-style: split every text with `regex.findall(pattern, text)`, count the
+pieces, then repeatedly
+
+1. count every adjacent pair of token ids, weighted by the count of its piece,
+2. pick the pair with the highest count; among equal counts the smallest
+   (left, right) pair,
+3. replace its occurrences in every piece, left to right, by the new id 256 + k.
+
+No incremental bookkeeping, no heap: every step recounts everything, so it is
+only fit for inputs of a few tens of KB.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+import regex
+
+
+def count_pieces(texts: Iterable[str], pattern: str) -> Counter[bytes]:
+    """UTF-8 bytes of every non-empty piece -> how often it occurs."""
+    counts: Counter[bytes] = Counter()
+    for text in texts:
+        for piece in regex.findall(pattern, text):
+            if piece:
+                counts[piece.encode("utf-8")] += 1
+    return counts
+
+
+def merge_ids(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
+    """`ids` with every occurrence of `pair`, scanned left to right, replaced by `new_id`."""
+    out = []
+    i = 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def train_from_counts(counts: Mapping[bytes, int], num_merges: int) -> list[tuple[int, int]]:
+    """Up to `num_merges` merges learned from piece counts; merge k creates id 256 + k."""
+    # A piece of a single token holds no pair and never changes again: leave it out.
+    words = [(list(piece), count) for piece, count in counts.items() if len(piece) >= 2 and count > 0]
+    merges: list[tuple[int, int]] = []
+    for k in range(num_merges):
+        stats: dict[tuple[int, int], int] = {}
+        for ids, count in words:
+            for pair in zip(ids, ids[1:]):
+                stats[pair] = stats.get(pair, 0) + count
+        if not stats:
+            break
+        best = min(stats, key=lambda pair: (-stats[pair], pair))
+        new_id = 256 + k
+        merged = ((merge_ids(ids, best, new_id) if best[0] in ids else ids, count) for ids, count in words)
+        words = [(ids, count) for ids, count in merged if len(ids) >= 2]
+        merges.append(best)
+    return merges
+
+
+def train(texts: Iterable[str], vocab_size: int, pattern: str) -> list[tuple[int, int]]:
+    """Merges for a vocabulary of `vocab_size` ids (256 bytes + merges), as rustbpe counts it."""
+    return train_from_counts(count_pieces(texts, pattern), vocab_size - 256)
+
+
+def vocabulary(merges: Iterable[tuple[int, int]]) -> list[bytes]:
+    """Bytes of every id: 256 single bytes, then one entry per merge (duplicates kept)."""
+    tokens = [bytes([b]) for b in range(256)]
+    for left, right in merges:
+        tokens.append(tokens[left] + tokens[right])
+    return tokens
+
+
+def mergeable_ranks(merges: Iterable[tuple[int, int]]) -> list[tuple[bytes, int]]:
+    """(bytes, id) for every id, in id order, as rustbpe's get_mergeable_ranks returns them."""
+    return [(token, i) for i, token in enumerate(vocabulary(merges))]

@@ -1,0 +1,284 @@
+"""Bad input gives clear exceptions; input that runs out warns; Ctrl-C stops training promptly."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import random
+import signal
+import threading
+import time
+
+import pytest
+
+import hfbpe
+from hfbpe import _core
+
+
+def train(texts, vocab_size=300, **kwargs):
+    return hfbpe.train(texts, vocab_size, show_progress=False, **kwargs)
+
+
+# vocab_size ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vocab_size", [255, 0, -1])
+def test_vocab_size_below_256(vocab_size):
+    with pytest.raises(ValueError, match=f"at least 256.*got {vocab_size}"):
+        train(["hello"], vocab_size)
+    with pytest.raises(ValueError, match="at least 256"):
+        hfbpe.Tokenizer().train_from_iterator(["hello"], vocab_size)
+
+
+def test_vocab_size_too_small_for_special_tokens():
+    with pytest.raises(ValueError, match=r"at least 258 \(256 byte tokens \+ 2 special tokens\), got 257"):
+        train(["hello"], 257, special_tokens=["<|bos|>", "<|eos|>"])
+    tokenizer = train(["hello hello"], 258, special_tokens=["<|bos|>", "<|eos|>"])  # room for no merge
+    assert tokenizer.vocab_size == 256
+    assert tokenizer.special_tokens == {"<|bos|>": 256, "<|eos|>": 257}
+
+
+@pytest.mark.parametrize("vocab_size", [300.0, "300", None, True])
+def test_vocab_size_not_an_int(vocab_size):
+    with pytest.raises(TypeError, match="vocab_size must be an int"):
+        train(["hello"], vocab_size)
+    with pytest.raises(TypeError, match="vocab_size must be an int"):
+        hfbpe.Tokenizer().train_from_iterator(["hello"], vocab_size)
+
+
+# texts -----------------------------------------------------------------------------
+
+
+def test_item_that_is_not_a_str():
+    with pytest.raises(TypeError, match=r"item 3 of the input is int, expected str"):
+        train(["a", "b", "c", 4, "e"])
+
+
+def test_bad_item_is_named_by_its_position_across_batches():
+    texts = ["a"] * 10_001 + [b"bytes"]
+    with pytest.raises(TypeError, match=r"item 10001 of the input is bytes"):
+        train(texts)
+    with pytest.raises(TypeError, match=r"item 10001 of the input is bytes"):
+        train(iter(texts), batch_size=7)
+    with pytest.raises(TypeError, match=r"item 10001 of the input is bytes"):
+        hfbpe.Tokenizer().train_from_iterator(iter(texts), 300, buffer_size=100)
+
+
+def test_none_item():
+    with pytest.raises(TypeError, match=r"item 2 of the input is NoneType, expected str"):
+        train(["a", "b", None])
+
+
+def test_none_as_texts():
+    with pytest.raises(TypeError, match="texts must be an iterable of str, got None"):
+        train(None)
+
+
+@pytest.mark.parametrize("texts", ["a single text", b"some bytes"])
+def test_single_str_as_texts(texts):
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        train(texts)
+
+
+def test_not_iterable():
+    with pytest.raises(TypeError, match="iterable of str, got int"):
+        train(42)
+
+
+def test_lone_surrogate():
+    with pytest.raises(ValueError, match=r"item 1 of the input contains a lone surrogate at character 1\b"):
+        train(["fine", "a\ud800b", "fine"])
+    # In a later batch, on several threads, and with other text before it in the same item.
+    texts = ["fine"] * 50 + ["héllo wörld \udfff"]
+    with pytest.raises(ValueError, match=r"item 50 of the input contains a lone surrogate at character 12\b"):
+        train(texts, batch_size=16, num_threads=3)
+
+
+def test_error_from_the_iterator_propagates():
+    def texts():
+        yield "one"
+        yield "two"
+        raise RuntimeError("the data loader broke")
+
+    with pytest.raises(RuntimeError, match="the data loader broke"):
+        train(texts())
+
+
+# patterns --------------------------------------------------------------------------
+
+
+def test_invalid_regex_through_the_drop_in():
+    with pytest.raises(hfbpe.PatternError, match=r"offset 4: missing closing parenthesis"):
+        hfbpe.Tokenizer().train_from_iterator(["hello"], 300, pattern="(abc")
+
+
+def test_invalid_regex_through_train():
+    """README: a pattern PCRE2 cannot compile gives hfbpe.PatternError quoting PCRE2's message and the offset."""
+    with pytest.raises(ValueError) as info:
+        train(["hello"], pattern="(abc")
+    message = str(info.value)
+    assert "missing closing parenthesis" in message and "offset 4" in message, message
+    assert isinstance(info.value, hfbpe.PatternError)
+
+
+def test_pattern_tiktoken_cannot_compile():
+    # \p{Xan} is PCRE2-only: counting could use it, but the tokenizer could not encode with it.
+    with pytest.raises(ValueError, match="tiktoken cannot compile"):
+        train(["hello"], pattern=r"\p{Xan}+|\s+")
+
+
+def test_empty_or_non_str_pattern():
+    with pytest.raises(ValueError, match="must not be empty"):
+        train(["hello"], pattern="")
+    with pytest.raises(TypeError, match="pattern must be a str"):
+        train(["hello"], pattern=3)
+
+
+# input that runs out ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("texts", [[], [""], ["", "", ""]], ids=["no_texts", "empty_text", "empty_texts"])
+def test_empty_input_warns(texts):
+    with pytest.warns(hfbpe.TrainingWarning, match="holds no text.*256 ordinary tokens instead of the 300"):
+        tokenizer = train(texts, 300)
+    assert tokenizer.vocab_size == 256
+    assert tokenizer.n_vocab == 256
+    assert tokenizer.merges == []
+    assert tokenizer.encode("ab") == [97, 98]
+
+    drop_in = hfbpe.Tokenizer()
+    with pytest.warns(hfbpe.TrainingWarning):
+        drop_in.train_from_iterator(iter(texts), 300)
+    assert drop_in.vocab_size == 256
+
+
+def test_input_that_runs_out_of_pairs_warns():
+    with pytest.warns(hfbpe.TrainingWarning, match="only has pairs for 2 merges"):
+        tokenizer = train(["abab"], 1000, special_tokens=["<|eos|>"])
+    assert tokenizer.merges == [(97, 98), (256, 256)]
+    assert tokenizer.vocab_size == 258
+    assert tokenizer.special_tokens == {"<|eos|>": 258}  # specials follow the last ordinary id
+
+
+def test_no_warning_when_the_vocabulary_fills(recwarn):
+    train(["abab cdcd efef"], 260)
+    assert not [w for w in recwarn if issubclass(w.category, hfbpe.TrainingWarning)]
+
+
+# other arguments -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num_threads", [0, -1])
+def test_num_threads_below_one(num_threads):
+    with pytest.raises(ValueError, match="num_threads must be at least 1"):
+        train(["hello"], num_threads=num_threads)
+
+
+def test_num_threads_not_an_int():
+    with pytest.raises(TypeError, match="num_threads must be an int"):
+        train(["hello"], num_threads=1.5)
+
+
+@pytest.mark.parametrize("batch_size", [0, -5, 1.5])
+def test_bad_batch_size(batch_size):
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        train(["hello"], batch_size=batch_size)
+
+
+def test_bad_special_tokens():
+    with pytest.raises(TypeError, match="single str"):
+        train(["hello"], special_tokens="<|bos|>")
+    with pytest.raises(ValueError, match="same token twice"):
+        train(["hello"], special_tokens=["<|bos|>", "<|bos|>"])
+    with pytest.raises(TypeError, match=r"special_tokens\[1\]"):
+        train(["hello"], special_tokens=["<|bos|>", ""])
+
+
+# Ctrl-C ----------------------------------------------------------------------------
+
+SIGNAL_DELAY = 0.5  # seconds after the call starts
+MAX_LATENCY = 1.5  # seconds from the signal to KeyboardInterrupt reaching Python
+
+
+@contextlib.contextmanager
+def sigint_after(delay: float):
+    """Sends the process a real SIGINT from another thread after `delay` seconds.
+
+    The handler raises KeyboardInterrupt while armed; once the block is left it
+    only records, so a late signal can never hit the rest of the test session.
+    """
+    state = {"armed": True, "sent": None}
+
+    def handler(signum, frame):
+        if state["armed"]:
+            raise KeyboardInterrupt
+
+    def fire():
+        state["sent"] = time.monotonic()
+        os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    timer = threading.Timer(delay, fire)
+    timer.start()
+    try:
+        yield state
+    finally:
+        state["armed"] = False
+        timer.join()
+        time.sleep(0.05)  # let a pending signal reach the disarmed handler
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_interrupted(call) -> None:
+    start = time.monotonic()
+    with sigint_after(SIGNAL_DELAY) as state:
+        try:
+            call()
+        except KeyboardInterrupt:
+            caught = time.monotonic()
+        else:
+            pytest.fail(f"the call finished after {time.monotonic() - start:.2f} s without being interrupted")
+    assert state["sent"] is not None
+    latency = caught - state["sent"]
+    assert 0 <= latency < MAX_LATENCY, f"KeyboardInterrupt took {latency:.2f} s after the signal"
+    # Still usable afterwards.
+    assert train(["abab abab"], 258).merges == [(97, 98), (256, 256)]
+
+
+@pytest.fixture(scope="module")
+def many_distinct_words() -> hfbpe.WordCounts:
+    """250,000 random 8-letter base64 words: about 750,000 merges, several seconds of merging."""
+    rng = random.Random(7)
+    letters = base64.b64encode(rng.randbytes(1_500_000)).decode()
+    text = " ".join(letters[i : i + 8] for i in range(0, len(letters), 8))
+    counter = _core.Counter(r"\S+", 2)
+    counter.count([text])
+    counts = counter.take_counts()
+    assert len(counts) > 240_000
+    return counts
+
+
+def test_ctrl_c_while_merging(many_distinct_words):
+    run_interrupted(lambda: _core.train(many_distinct_words, 10_000_000))
+
+
+def test_ctrl_c_while_merging_with_progress(many_distinct_words):
+    from hfbpe.merging import learn_merges
+
+    run_interrupted(lambda: learn_merges(many_distinct_words, 10_000_000, show_progress=False))
+
+
+# Every character is a piece, and each one looks up to 5000 characters ahead:
+# counting a few MB takes seconds without being pathological for any single match.
+SLOW_PATTERN = r"(?![^z]{0,5000}z)[\s\S]"
+
+
+def test_ctrl_c_while_counting_one_long_text():
+    text = "ab cd ef " * 200_000  # 1.8 million characters
+    run_interrupted(lambda: train([text], 300, pattern=SLOW_PATTERN, num_threads=2))
+
+
+def test_ctrl_c_while_counting_many_texts():
+    texts = ["some words " * 1_000] * 200  # 2.2 million characters, 11,000 per text
+    run_interrupted(lambda: train(texts, 300, pattern=SLOW_PATTERN, num_threads=2, batch_size=10))
