@@ -1,5 +1,6 @@
 // The nanobind module hfbpe._core: converts arguments, releases the GIL, checks for signals.
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
 #include <Python.h>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "arrow_strings.hpp"
 #include "counter.hpp"
 #include "pretokenizer.hpp"
 #include "text.hpp"
@@ -28,8 +30,10 @@ void check_signals() {
     if (PyErr_CheckSignals() != 0) throw nb::python_error();
 }
 
-// Views the storage of a str in place. `position` names the text in error messages.
+// Views the storage of a str in place (None is a missing value). `position`
+// names the text in error messages.
 TextView view_of_str(PyObject* item, size_t position) {
+    if (item == Py_None) return {nullptr, 0, TextKind::Null};
     if (!PyUnicode_Check(item)) {
         throw nb::type_error(("item " + std::to_string(position) + " of the input is " + Py_TYPE(item)->tp_name +
                               ", expected str")
@@ -56,11 +60,12 @@ std::string text_error(size_t position, const std::exception& e) {
 }
 
 nb::list split(const Pretokenizer& pretokenizer, nb::handle text) {
+    if (text.is_none()) throw nb::type_error("text must be a str, got None");
     TextView view = view_of_str(text.ptr(), 0);
     std::string scratch;
     std::string_view utf8;
-    size_t bad = 0;
-    if (!as_utf8(view, scratch, utf8, bad)) {
+    size_t chars = 0, bad = 0;
+    if (as_utf8(view, scratch, utf8, chars, bad) != TextError::None) {
         throw nb::value_error(("text contains a lone surrogate at character " + std::to_string(bad) +
                                ", which cannot be encoded as UTF-8")
                                   .c_str());
@@ -91,6 +96,34 @@ void count(Counter& counter, nb::handle texts, size_t first_position) {
     } catch (const InvalidText& e) {
         throw nb::value_error(text_error(first_position + e.index, e).c_str());
     }
+}
+
+template <class T>
+T* capsule_pointer(nb::handle capsule, const char* name) {
+    void* pointer = PyCapsule_GetPointer(capsule.ptr(), name);
+    if (pointer == nullptr) {
+        PyErr_Clear();
+        throw nb::type_error((std::string("expected a PyCapsule named '") + name + "' (the Arrow PyCapsule interface)")
+                                 .c_str());
+    }
+    return static_cast<T*>(pointer);
+}
+
+// Counts the rows of an Arrow string array exported through the Arrow
+// PyCapsule interface (`array.__arrow_c_array__()`). The capsules own the
+// exported array, and the caller's references keep them alive while the GIL
+// is released, so the text is read where Arrow keeps it.
+void count_arrow(Counter& counter, nb::handle schema_capsule, nb::handle array_capsule) {
+    const auto* schema = capsule_pointer<ArrowSchema>(schema_capsule, "arrow_schema");
+    const auto* array = capsule_pointer<ArrowArray>(array_capsule, "arrow_array");
+    std::vector<TextView> views;
+    try {
+        append_arrow_strings(*schema, *array, views);
+    } catch (const std::invalid_argument& e) {
+        throw nb::type_error(e.what());
+    }
+    nb::gil_scoped_release release;
+    counter.count_batch(views, check_signals);
 }
 
 nb::tuple train(const WordCounts& counts, size_t num_merges, nb::object progress) {
@@ -142,15 +175,27 @@ NB_MODULE(_core, m) {
     nb::class_<Counter>(m, "Counter", "Counts the pieces of batches of texts on a pool of threads.")
         .def(
             "__init__",
-            [](Counter* self, const std::string& pattern, int num_threads) {
-                new (self) Counter(std::make_shared<const Pretokenizer>(pattern), num_threads);
+            [](Counter* self, const std::string& pattern, int num_threads, std::optional<uint64_t> doc_cap,
+               std::optional<uint64_t> max_chars) {
+                CountLimits limits;
+                if (doc_cap) limits.doc_cap = *doc_cap;
+                if (max_chars) limits.max_chars = *max_chars;
+                new (self) Counter(std::make_shared<const Pretokenizer>(pattern), num_threads, limits);
             },
-            "pattern"_a, "num_threads"_a)
+            "pattern"_a, "num_threads"_a, "doc_cap"_a = nb::none(), "max_chars"_a = nb::none(),
+            "doc_cap crops every document to that many characters; max_chars stops after the document that "
+            "takes the total past it.")
         .def("count", &count, "texts"_a, "first_position"_a = 0,
-             "Counts a batch (a sequence of str); `first_position` numbers its first text in error messages.")
+             "Counts a batch (a sequence of str or None); `first_position` numbers its first text in error messages.")
+        .def("count_arrow", &count_arrow, "schema_capsule"_a, "array_capsule"_a,
+             "Counts an Arrow string or large_string array given as the two capsules of __arrow_c_array__().")
         .def("take_counts", &Counter::take_counts, "Returns the counts so far and starts again from empty.")
         .def_prop_ro("documents", &Counter::documents)
-        .def_prop_ro("bytes", &Counter::bytes);
+        .def_prop_ro("bytes", &Counter::bytes, "UTF-8 bytes counted (after doc_cap).")
+        .def_prop_ro("chars", &Counter::chars, "Characters counted (after doc_cap).")
+        .def_prop_ro("nulls", &Counter::nulls, "Missing values skipped.")
+        .def_prop_ro("invalid", &Counter::invalid, "Arrow strings skipped for not being well-formed UTF-8.")
+        .def_prop_ro("exhausted", &Counter::exhausted, "Whether max_chars was reached.");
 
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(),
           "Learns up to `num_merges` merges; returns (merges, redundant merges, words).");

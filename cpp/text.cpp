@@ -1,5 +1,9 @@
 #include "text.hpp"
 
+#include <algorithm>
+
+#include "utf8.hpp"
+
 namespace hfbpe {
 namespace {
 
@@ -34,12 +38,31 @@ bool encode_utf8(const Unit* units, size_t length, std::string& out, size_t& bad
 
 }  // namespace
 
-bool as_utf8(const TextView& text, std::string& scratch, std::string_view& out, size_t& bad_position) {
+TextView crop_to_chars(const TextView& text, size_t max_chars) {
+    TextView out = text;
+    if (text.kind == TextKind::Utf8 || text.kind == TextKind::UncheckedUtf8) {
+        out.length = utf8_prefix_bytes(static_cast<const char*>(text.data), text.length, max_chars);
+    } else {
+        out.length = std::min(text.length, max_chars);
+    }
+    return out;
+}
+
+TextError as_utf8(const TextView& text, std::string& scratch, std::string_view& out, size_t& chars,
+                  size_t& bad_position) {
     bool ok = true;
     switch (text.kind) {
-        case TextKind::Utf8:
+        case TextKind::Null:
+            out = std::string_view();
+            chars = 0;
+            return TextError::None;
+        case TextKind::Utf8:  // from an ASCII str: one byte per code point
             out = std::string_view(static_cast<const char*>(text.data), text.length);
-            return true;
+            chars = text.length;
+            return TextError::None;
+        case TextKind::UncheckedUtf8:
+            out = std::string_view(static_cast<const char*>(text.data), text.length);
+            return utf8_valid(out.data(), out.size(), chars) ? TextError::None : TextError::InvalidUtf8;
         case TextKind::Ucs1:
             ok = encode_utf8(static_cast<const uint8_t*>(text.data), text.length, scratch, bad_position);
             break;
@@ -51,7 +74,8 @@ bool as_utf8(const TextView& text, std::string& scratch, std::string_view& out, 
             break;
     }
     out = scratch;
-    return ok;
+    chars = text.length;
+    return ok ? TextError::None : TextError::LoneSurrogate;
 }
 
 }  // namespace hfbpe
