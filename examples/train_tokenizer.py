@@ -34,17 +34,27 @@ def main() -> int:
     dataset = datasets.load_dataset(builder, data_files=str(args.path), split="train")
     if args.text_column not in dataset.column_names:
         parser.error(f"{args.path} has no column {args.text_column!r}; it has {dataset.column_names}")
-    texts = dataset[args.text_column]
 
+    # The Dataset goes in as it is: hfbpe reads the column's Arrow buffers in place.
     start = time.perf_counter()
-    tokenizer = hfbpe.train(texts, args.vocab_size, pattern=args.pattern, special_tokens=args.special_tokens)
+    tokenizer = hfbpe.train(
+        dataset,
+        args.vocab_size,
+        text_column=args.text_column,
+        pattern=args.pattern,
+        special_tokens=args.special_tokens,
+    )
     seconds = time.perf_counter() - start
 
-    sample = texts[: min(len(texts), 200)]
+    summary = tokenizer.training_summary
+    sample = [t for t in dataset.select(range(min(len(dataset), 200)))[args.text_column] if t is not None]
     n_bytes = sum(len(t.encode("utf-8")) for t in sample)
     n_tokens = sum(len(ids) for ids in tokenizer.batch_encode(sample))
     longest = sorted(tokenizer.mergeable_ranks, key=len, reverse=True)[:8]
-    print(f"trained {tokenizer.n_vocab} tokens on {len(texts)} documents in {seconds:.1f} s")
+    print(
+        f"trained {tokenizer.n_vocab} tokens on {summary['documents']} documents ({summary['bytes'] / 1e6:.1f} MB) "
+        f"in {seconds:.1f} s: counting {summary['count_seconds']:.1f} s, merging {summary['merge_seconds']:.1f} s"
+    )
     print(f"first merges: {[tokenizer.decode([256 + k]) for k in range(min(10, len(tokenizer.merges)))]}")
     print(f"longest tokens: {[t.decode('utf-8', 'replace') for t in longest]}")
     print(f"special tokens: {tokenizer.special_tokens}")

@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable
+import warnings
+from typing import Any
+
+import pyarrow as pa
 
 from . import _core
 from ._progress import progress_bar, progress_enabled
 from .patterns import resolve_pattern
-from .sources import text_batches
+from .sources import open_source
+from .errors import TrainingWarning
 
 logger = logging.getLogger("hfbpe")
 
@@ -35,40 +39,82 @@ def resolve_num_threads(num_threads: int | None) -> int:
     return num_threads
 
 
+def _check_limit(name: str, value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int or None, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 def count_texts(
-    texts: Iterable[str],
+    data: Any,
     *,
     pattern: str | None = None,
+    text_column: str | None = None,
+    split: str | None = None,
+    max_chars: int | None = None,
+    doc_cap: int | None = None,
     num_threads: int | None = None,
     batch_size: int = 8192,
     show_progress: bool | None = None,
 ) -> tuple[_core.WordCounts, dict]:
-    """Counts the pieces of every text; returns the counts and a summary (documents, bytes, seconds).
+    """Counts the pieces of every text; returns the counts and a summary.
 
-    texts: any iterable of str; each batch of `batch_size` texts is split and
-        counted with the GIL released.
+    data, text_column, split: what to read (see hfbpe.train).
     pattern: a name in hfbpe.PATTERNS or a regex; None means "gpt4".
+    max_chars: stop after the document that takes the characters read past this.
+    doc_cap: crop every document to its first doc_cap characters.
+    batch_size: rows per native counting batch, counted with the GIL released.
+
+    The summary holds documents, chars, bytes, nulls, invalid_utf8,
+    distinct_pieces, count_seconds and the data's description.
     """
     regex = resolve_pattern(pattern)
     threads = resolve_num_threads(num_threads)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    counter = _core.Counter(regex, threads)
+    counter = _core.Counter(
+        regex, threads, doc_cap=_check_limit("doc_cap", doc_cap), max_chars=_check_limit("max_chars", max_chars)
+    )
+    source = open_source(data, text_column=text_column, split=split, batch_size=batch_size)
     start = time.perf_counter()
-    bar = progress_bar(progress_enabled(show_progress), desc="hfbpe: counting", unit=" docs", unit_scale=True)
+    bar = progress_bar(
+        progress_enabled(show_progress), desc="hfbpe: counting", unit=" docs", unit_scale=True, total=source.num_rows
+    )
     try:
         position = 0
-        for batch in text_batches(texts, batch_size):
-            counter.count(batch, position)
+        for batch in source.batches:
+            if isinstance(batch, pa.Array):
+                counter.count_arrow(*batch.__arrow_c_array__())
+            else:
+                counter.count(batch, position)
             position += len(batch)
             bar.update(len(batch))
+            bar.set_postfix_str(f"{counter.bytes / 1e6:,.0f} MB", refresh=False)
+            del batch  # a stream's batch must not outlive its counting
+            if counter.exhausted:
+                break
     finally:
         bar.close()
+        close = getattr(source.batches, "close", None)
+        if close is not None:
+            close()
     counts = counter.take_counts()
     summary = {
+        "data": source.description,
         "documents": counter.documents,
+        "chars": counter.chars,
         "bytes": counter.bytes,
+        "nulls": counter.nulls,
+        "invalid_utf8": counter.invalid,
+        "max_chars_reached": counter.exhausted,
         "distinct_pieces": len(counts),
         "count_seconds": time.perf_counter() - start,
+        "num_threads": threads,
     }
+    if counter.invalid:
+        warnings.warn(
+            f"skipped {counter.invalid} Arrow strings that are not well-formed UTF-8", TrainingWarning, stacklevel=3
+        )
     return counts, summary

@@ -8,12 +8,9 @@ import warnings
 
 from . import _core
 from ._progress import progress_bar, progress_enabled
+from .errors import TrainingWarning
 
 logger = logging.getLogger("hfbpe")
-
-
-class TrainingWarning(UserWarning):
-    """Training finished, but not as asked: the input ran out of pairs before the vocabulary was full."""
 
 
 def learn_merges(

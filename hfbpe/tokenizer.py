@@ -37,6 +37,8 @@ class Tokenizer:
         special_tokens: special token text -> id; ids must not collide with ordinary tokens.
         """
         self._set(resolve_pattern(pattern), list(merges), dict(special_tokens or {}))
+        # What hfbpe.train measured (documents, bytes, seconds, the data's description), or None.
+        self.training_summary: dict | None = None
 
     def _set(self, pattern: str, merges: list[tuple[int, int]], special_tokens: dict[str, int]) -> None:
         token_bytes = [bytes([b]) for b in range(256)]
@@ -85,9 +87,10 @@ class Tokenizer:
         """
         num_merges = _num_merges(vocab_size, reserved=0)
         regex = resolve_pattern(pattern)
-        counts, _ = count_texts(iterator, pattern=regex, batch_size=buffer_size, show_progress=False)
-        merges, _ = learn_merges(counts, num_merges, show_progress=False)
+        counts, count_summary = count_texts(iterator, pattern=regex, batch_size=buffer_size, show_progress=False)
+        merges, merge_summary = learn_merges(counts, num_merges, show_progress=False)
         self._set(regex, merges, {})
+        self.training_summary = {**count_summary, **merge_summary, "vocab_size": self.n_vocab}
 
     def get_pattern(self) -> str:
         return self._pattern

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import tiktoken
 
@@ -17,29 +18,45 @@ logger = logging.getLogger("hfbpe")
 
 
 def train(
-    texts: Iterable[str],
+    data: Any,
     vocab_size: int,
     *,
+    text_column: str | None = None,
+    split: str | None = None,
     pattern: str = "gpt4",
     special_tokens: Sequence[str] = (),
+    max_chars: int | None = None,
+    doc_cap: int | None = None,
     num_threads: int | None = None,
     show_progress: bool | None = None,
     batch_size: int = 8192,
 ) -> Tokenizer:
     """Trains a byte-level BPE tokenizer.
 
-    texts: an iterable of str (a list, a generator, a dataset column).
+    data: what to train on: a datasets Dataset, IterableDataset (streaming),
+        DatasetDict or IterableDatasetDict (with `split`); a pyarrow Table,
+        RecordBatch, Array or ChunkedArray of strings; or any iterable of str
+        or of lists of str. Arrow-backed data is read in place. Missing values
+        (None, Arrow nulls) are skipped and counted.
     vocab_size: the final number of ids, special tokens included; they take
         the last ids, in the order given (nanochat's convention).
+    text_column: the column to read; None picks the only string column.
+    split: the split of a DatasetDict to read.
     pattern: a name in hfbpe.PATTERNS ("gpt4", "gpt2", "o200k", ...) or a regex of your own.
     special_tokens: special token strings, e.g. ["<|bos|>"].
+    max_chars: stop reading after the document that takes the number of
+        characters read past max_chars (that document is counted whole, as
+        nanochat's tok_train.py does). Characters are code points, as len(str).
+    doc_cap: crop every document to its first doc_cap characters.
     num_threads: counting threads; None uses every core available.
-    show_progress: progress bars; None shows them when stderr is a terminal.
-    batch_size: texts per native counting batch.
+    show_progress: progress bars; None shows them when stderr is a terminal
+        (and datasets.disable_progress_bars() was not called).
+    batch_size: rows per native counting batch.
 
     The merges equal rustbpe's for the same texts and pattern, whatever
-    num_threads and batch_size are. If the texts run out of pairs before the
-    vocabulary is full, a TrainingWarning says so and the tokenizer is smaller.
+    num_threads, batch_size and the kind of input are. If the texts run out of
+    pairs before the vocabulary is full, a TrainingWarning says so and the
+    tokenizer is smaller.
     """
     specials = _check_special_tokens(special_tokens)
     num_merges = _num_merges(vocab_size, reserved=len(specials))
@@ -48,19 +65,35 @@ def train(
     _check_tiktoken_accepts(regex)
 
     counts, count_summary = count_texts(
-        texts, pattern=regex, num_threads=num_threads, batch_size=batch_size, show_progress=show_progress
+        data,
+        pattern=regex,
+        text_column=text_column,
+        split=split,
+        max_chars=max_chars,
+        doc_cap=doc_cap,
+        num_threads=num_threads,
+        batch_size=batch_size,
+        show_progress=show_progress,
     )
     merges, merge_summary = learn_merges(counts, num_merges, show_progress=show_progress)
     first_special = 256 + len(merges)
     tokenizer = Tokenizer(regex, merges, {s: first_special + i for i, s in enumerate(specials)})
+    tokenizer.training_summary = {
+        **count_summary,
+        **merge_summary,
+        "vocab_size": tokenizer.n_vocab,
+        "max_chars": max_chars,
+        "doc_cap": doc_cap,
+    }
     logger.info(
-        "hfbpe: %d documents, %d bytes, %d distinct pieces; %d merges (%d into existing tokens); "
-        "counting %.2f s, merging %.2f s",
+        "hfbpe: %d documents, %d bytes, %d distinct pieces, %d nulls and %d invalid UTF-8 rows skipped; "
+        "%d merges; counting %.2f s, merging %.2f s",
         count_summary["documents"],
         count_summary["bytes"],
         count_summary["distinct_pieces"],
+        count_summary["nulls"],
+        count_summary["invalid_utf8"],
         merge_summary["merges"],
-        merge_summary["merges_into_existing_tokens"],
         count_summary["count_seconds"],
         merge_summary["merge_seconds"],
     )

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# No test reaches the network or the user's caches: datasets and huggingface_hub
+# stay offline and keep whatever they cache in a folder of this run's own.
+_HF_HOME = tempfile.mkdtemp(prefix="hfbpe-tests-hf-home-")
+os.environ["HF_HOME"] = _HF_HOME
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ.pop("HF_DATASETS_CACHE", None)
 
 # reference_bpe.py lives beside the tests; make it importable whatever pytest's import mode.
 sys.path.insert(0, str(Path(__file__).resolve().parent))

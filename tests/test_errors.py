@@ -65,13 +65,16 @@ def test_bad_item_is_named_by_its_position_across_batches():
         hfbpe.Tokenizer().train_from_iterator(iter(texts), 300, buffer_size=100)
 
 
-def test_none_item():
-    with pytest.raises(TypeError, match=r"item 2 of the input is NoneType, expected str"):
-        train(["a", "b", None])
+def test_none_item_is_a_missing_value():
+    """None stands for a missing value, as a null does in a dataset column: skipped and counted."""
+    tokenizer = train(["ab ab", None, "ab", None], 257)
+    assert tokenizer.merges == [(ord("a"), ord("b"))]
+    assert tokenizer.training_summary["nulls"] == 2
+    assert tokenizer.training_summary["documents"] == 2
 
 
 def test_none_as_texts():
-    with pytest.raises(TypeError, match="texts must be an iterable of str, got None"):
+    with pytest.raises(TypeError, match="the training data is None"):
         train(None)
 
 
