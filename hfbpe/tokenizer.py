@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import AbstractSet, Literal
 
 import tiktoken
@@ -39,6 +41,8 @@ class Tokenizer:
         self._set(resolve_pattern(pattern), list(merges), dict(special_tokens or {}))
         # What hfbpe.train measured (documents, bytes, seconds, the data's description), or None.
         self.training_summary: dict | None = None
+        # Which special token is bos/eos/pad/unk, as saved and loaded with the files (see save_pretrained).
+        self.special_token_roles: dict[str, str] = {}
 
     def _set(self, pattern: str, merges: list[tuple[int, int]], special_tokens: dict[str, int]) -> None:
         token_bytes = [bytes([b]) for b in range(256)]
@@ -65,6 +69,7 @@ class Tokenizer:
         if len(set(special_tokens.values())) != len(special_tokens):
             raise ValueError("two special tokens share an id")
         self._pattern = pattern
+        self._token_bytes = token_bytes
         self._merges = checked
         self._mergeable_ranks = ranks
         self._special_tokens = special_tokens
@@ -141,6 +146,12 @@ class Tokenizer:
         """Token bytes -> id for every ordinary token, as tiktoken takes them."""
         return dict(self._mergeable_ranks)
 
+    def token_bytes(self, token_id: int) -> bytes:
+        """The bytes of an ordinary token (special tokens have text, see `special_tokens`)."""
+        if not 0 <= token_id < len(self._token_bytes):
+            raise ValueError(f"{token_id} is not an ordinary token id (0 to {len(self._token_bytes) - 1})")
+        return self._token_bytes[token_id]
+
     @property
     def special_tokens(self) -> dict[str, int]:
         """Special token text -> id."""
@@ -164,6 +175,74 @@ class Tokenizer:
         if name is None:
             self._encoding = encoding
         return encoding
+
+    # Files and the Hub ---------------------------------------------------------------
+
+    def save_pretrained(
+        self,
+        directory: str | os.PathLike,
+        *,
+        bos_token: str | None = None,
+        eos_token: str | None = None,
+        pad_token: str | None = None,
+        unk_token: str | None = None,
+    ) -> Path:
+        """Writes the tokenizer into `directory` for hfbpe, tiktoken, HF tokenizers and transformers.
+
+        Files: tokenizer.json, tokenizer_config.json, special_tokens_map.json
+        (transformers' AutoTokenizer), tokenizer.tiktoken (tiktoken's rank
+        file), hfbpe.json and README.md (a model card). They are written to a
+        temporary folder first: `directory` changes only once all of them exist.
+        bos_token, eos_token, pad_token, unk_token: which special token plays
+        each role for transformers; None keeps what this tokenizer was loaded
+        with (no role at all for a freshly trained one).
+        """
+        from . import hub
+
+        roles = self._roles(bos_token=bos_token, eos_token=eos_token, pad_token=pad_token, unk_token=unk_token)
+        return hub.save_pretrained(self, directory, roles)
+
+    def push_to_hub(
+        self,
+        repo_id: str,
+        *,
+        private: bool | None = None,
+        token: str | None = None,
+        revision: str | None = None,
+        commit_message: str | None = None,
+        create_pr: bool = False,
+        bos_token: str | None = None,
+        eos_token: str | None = None,
+        pad_token: str | None = None,
+        unk_token: str | None = None,
+    ):
+        """Uploads the files of `save_pretrained` to the Hub model repo `repo_id` in one commit.
+
+        The repo is created if it does not exist (`private` applies then).
+        token: a Hub token; None uses the one huggingface_hub finds.
+        revision: the branch to commit to; create_pr opens a pull request instead.
+        Returns huggingface_hub's CommitInfo. Hub errors keep their type and name the repo;
+        an unreachable Hub raises ConnectionError.
+        """
+        from . import hub
+
+        roles = self._roles(bos_token=bos_token, eos_token=eos_token, pad_token=pad_token, unk_token=unk_token)
+        return hub.push_to_hub(
+            self,
+            repo_id,
+            roles,
+            private=private,
+            token=token,
+            revision=revision,
+            commit_message=commit_message,
+            create_pr=create_pr,
+        )
+
+    def _roles(self, **given: str | None) -> dict[str, str]:
+        from . import hub
+
+        merged = {**self.special_token_roles, **{k: v for k, v in given.items() if v is not None}}
+        return hub.check_roles(self, merged)
 
     def __repr__(self) -> str:
         return (

@@ -1,0 +1,97 @@
+"""The vocabulary as Hugging Face `tokenizers` JSON (tokenizer.json), encoding exactly as tiktoken does.
+
+tiktoken merges, inside each piece, the adjacent pair whose concatenated
+*bytes* have the lowest rank; HF's BPE model merges the adjacent pair whose
+*pair* comes first in its `merges` list. With only the training merges the
+two part ways whenever tiktoken reaches a token through a split that training
+did not use ("a"+"bc" for a token trained as "ab"+"c"). So the list holds every
+split of every token into two tokens, ordered by the rank of the token they
+make: HF's lowest-ranked pair then always makes tiktoken's lowest-ranked token.
+The tests check the two agree on the development corpus and on adversarial text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def byte_to_char() -> tuple[str, ...]:
+    """GPT-2's byte-level alphabet: printable bytes stand for themselves, the others
+    (controls, space, some Latin-1) are moved to code points from U+0100 on, so every
+    byte becomes one visible character that HF's ByteLevel pre-tokenizer expects."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    chars: dict[int, str] = {b: chr(b) for b in printable}
+    shifted = 0
+    for b in range(256):
+        if b not in chars:
+            chars[b] = chr(256 + shifted)
+            shifted += 1
+    return tuple(chars[b] for b in range(256))
+
+
+def as_byte_level(token: bytes) -> str:
+    table = byte_to_char()
+    return "".join(table[b] for b in token)
+
+
+def all_merges(mergeable_ranks: dict[bytes, int]) -> list[tuple[bytes, bytes]]:
+    """Every (left, right) pair of tokens whose concatenation is a token, by the rank of
+    that token, then by the ranks of left and right (the order among splits of one token
+    never matters to the result: two of them can't overlap in one piece)."""
+    merges: list[tuple[int, int, int, bytes, bytes]] = []
+    for token, rank in mergeable_ranks.items():
+        for cut in range(1, len(token)):
+            left, right = token[:cut], token[cut:]
+            left_rank = mergeable_ranks.get(left)
+            right_rank = mergeable_ranks.get(right)
+            if left_rank is not None and right_rank is not None:
+                merges.append((rank, left_rank, right_rank, left, right))
+    merges.sort()
+    return [(left, right) for _, _, _, left, right in merges]
+
+
+def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_tokens: dict[str, int]) -> dict:
+    """The contents of tokenizer.json for this vocabulary (as a dict, ready for json.dump)."""
+    vocab = {as_byte_level(token): rank for token, rank in mergeable_ranks.items()}
+    merges = [[as_byte_level(left), as_byte_level(right)] for left, right in all_merges(mergeable_ranks)]
+    added_tokens = [
+        {
+            "id": token_id,
+            "content": text,
+            "single_word": False,
+            "lstrip": False,
+            "rstrip": False,
+            "normalized": False,
+            "special": True,
+        }
+        for text, token_id in sorted(special_tokens.items(), key=lambda item: item[1])
+    ]
+    return {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": added_tokens,
+        "normalizer": None,
+        "pre_tokenizer": {
+            "type": "Sequence",
+            "pretokenizers": [
+                {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
+                {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
+            ],
+        },
+        "post_processor": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
+        "model": {
+            "type": "BPE",
+            "dropout": None,
+            "unk_token": None,
+            "continuing_subword_prefix": None,
+            "end_of_word_suffix": None,
+            "fuse_unk": False,
+            "byte_fallback": False,
+            "ignore_merges": False,
+            "vocab": vocab,
+            "merges": merges,
+        },
+    }

@@ -1,0 +1,233 @@
+"""Saving, loading and pushing tokenizers: a folder (or Hub repo) that hfbpe, tiktoken,
+HF tokenizers and transformers all load to the same ids."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .hf_format import tokenizer_json
+from .model_card import model_card
+
+if TYPE_CHECKING:
+    from .tokenizer import Tokenizer
+
+CONFIG_FILE = "hfbpe.json"  # what hfbpe.from_pretrained reads
+TIKTOKEN_FILE = "tokenizer.tiktoken"  # base64 token + rank lines, for tiktoken.load.load_tiktoken_bpe
+HF_TOKENIZER_FILE = "tokenizer.json"
+HF_CONFIG_FILE = "tokenizer_config.json"
+HF_SPECIAL_TOKENS_FILE = "special_tokens_map.json"
+CARD_FILE = "README.md"
+FILES = (CONFIG_FILE, TIKTOKEN_FILE, HF_TOKENIZER_FILE, HF_CONFIG_FILE, HF_SPECIAL_TOKENS_FILE, CARD_FILE)
+
+ROLES = ("bos_token", "eos_token", "pad_token", "unk_token")
+FORMAT_VERSION = 1
+
+
+def check_roles(tokenizer: Tokenizer, roles: dict[str, str | None]) -> dict[str, str]:
+    """The special-token roles that are set, each checked to name one of the tokenizer's special tokens."""
+    out = {}
+    for role, text in roles.items():
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise TypeError(f"{role} must be a str naming a special token, got {type(text).__name__}")
+        if text not in tokenizer.special_tokens:
+            raise ValueError(f"{role}={text!r} is not one of the special tokens {sorted(tokenizer.special_tokens)}")
+        out[role] = text
+    return out
+
+
+def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None = None) -> dict[str, bytes]:
+    """The contents of every file of a saved tokenizer."""
+    from . import __version__
+
+    ranks = tokenizer.mergeable_ranks
+    specials = tokenizer.special_tokens
+    summary = tokenizer.training_summary or {}
+    config = {
+        "format_version": FORMAT_VERSION,
+        "hfbpe_version": __version__,
+        "pattern": tokenizer.pattern,
+        "vocab_size": tokenizer.n_vocab,
+        "special_tokens": specials,
+        "special_token_roles": roles,
+        "merges": [list(m) for m in tokenizer.merges],
+        "training": _jsonable(summary),
+    }
+    tiktoken_lines = b"".join(base64.b64encode(token) + b" %d\n" % rank for token, rank in ranks.items())
+    added_tokens_decoder = {
+        str(token_id): {
+            "content": text,
+            "lstrip": False,
+            "normalized": False,
+            "rstrip": False,
+            "single_word": False,
+            "special": True,
+        }
+        for text, token_id in sorted(specials.items(), key=lambda item: item[1])
+    }
+    hf_config = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "added_tokens_decoder": added_tokens_decoder,
+        "clean_up_tokenization_spaces": False,
+        "model_max_length": int(1e30),
+        **{role: roles.get(role) for role in ROLES},
+    }
+    return {
+        CONFIG_FILE: _json_bytes(config),
+        TIKTOKEN_FILE: tiktoken_lines,
+        HF_TOKENIZER_FILE: _json_bytes(tokenizer_json(tokenizer.pattern, ranks, specials)),
+        HF_CONFIG_FILE: _json_bytes(hf_config),
+        HF_SPECIAL_TOKENS_FILE: _json_bytes(roles),
+        CARD_FILE: model_card(tokenizer, roles, repo_id).encode("utf-8"),
+    }
+
+
+def save_pretrained(tokenizer: Tokenizer, directory: str | os.PathLike, roles: dict[str, str]) -> Path:
+    """Writes every file into `directory`; nothing there changes unless all of them were written."""
+    target = Path(directory)
+    files = render_files(tokenizer, roles)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        for name, content in files.items():
+            with open(staging / name, "wb") as f:
+                f.write(content)
+                f.flush()
+                os.fsync(f.fileno())
+        if not target.exists():
+            os.rename(staging, target)  # the whole folder appears at once
+            return target
+        if not target.is_dir():
+            raise NotADirectoryError(f"{target} exists and is not a directory")
+        for name in files:  # each file is replaced at once; other files in the folder are left alone
+            os.replace(staging / name, target / name)
+        return target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def load_folder(directory: Path) -> Tokenizer:
+    from .tokenizer import Tokenizer
+
+    path = directory / CONFIG_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{directory} holds no {CONFIG_FILE}: not a tokenizer saved by hfbpe")
+    return tokenizer_from_config(json.loads(path.read_text(encoding="utf-8")), str(directory), Tokenizer)
+
+
+def tokenizer_from_config(config: dict[str, Any], where: str, cls) -> Tokenizer:
+    version = config.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ValueError(f"{where}: {CONFIG_FILE} has format_version {version!r}; this hfbpe reads {FORMAT_VERSION}")
+    try:
+        tokenizer = cls(config["pattern"], [tuple(m) for m in config["merges"]], config["special_tokens"])
+    except KeyError as e:
+        raise ValueError(f"{where}: {CONFIG_FILE} lacks {e.args[0]!r}") from None
+    tokenizer.training_summary = config.get("training") or None
+    tokenizer.special_token_roles = dict(config.get("special_token_roles") or {})
+    return tokenizer
+
+
+def from_pretrained(
+    repo_id_or_path: str | os.PathLike, *, revision: str | None = None, token: str | bool | None = None
+) -> Tokenizer:
+    """Loads a tokenizer saved by `Tokenizer.save_pretrained` or pushed by `Tokenizer.push_to_hub`.
+
+    repo_id_or_path: a local folder, or a Hub repo id ("user/name").
+    revision: a branch, tag or commit of the Hub repo.
+    token: a Hub token; None uses the one huggingface_hub finds (HF_TOKEN, the login).
+
+    Hub files go through huggingface_hub's cache, so HF_HOME, HF_ENDPOINT,
+    HF_HUB_OFFLINE and HF_TOKEN behave as everywhere else.
+    """
+    path = Path(repo_id_or_path)
+    if path.is_dir():
+        return load_folder(path)
+    repo_id = str(repo_id_or_path)
+    from huggingface_hub import hf_hub_download
+
+    config_path = hf_hub_download(repo_id, CONFIG_FILE, revision=revision, token=token)
+    return load_folder(Path(config_path).parent)
+
+
+def push_to_hub(
+    tokenizer: Tokenizer,
+    repo_id: str,
+    roles: dict[str, str],
+    *,
+    private: bool | None = None,
+    token: str | None = None,
+    revision: str | None = None,
+    commit_message: str | None = None,
+    create_pr: bool = False,
+):
+    """Creates the repo if needed and uploads every file in one commit; returns the CommitInfo."""
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    api = HfApi(token=token)
+    files = render_files(tokenizer, roles, repo_id)
+    operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=content) for name, content in files.items()]
+    message = commit_message or f"Upload tokenizer ({tokenizer.n_vocab} tokens) trained with hfbpe"
+    with _naming_the_repo(repo_id, api.endpoint):
+        api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        return api.create_commit(
+            repo_id,
+            operations,
+            commit_message=message,
+            revision=revision,
+            create_pr=create_pr,
+            repo_type="model",
+        )
+
+
+class _naming_the_repo:
+    """Re-raises Hub errors with the repo id in the message, keeping their type
+    (so `except RepositoryNotFoundError` still works), and connection failures
+    as ConnectionError naming the endpoint."""
+
+    def __init__(self, repo_id: str, endpoint: str) -> None:
+        self.repo_id = repo_id
+        self.endpoint = endpoint
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is None:
+            return False
+        from huggingface_hub.errors import HfHubHTTPError
+
+        if isinstance(error, HfHubHTTPError):
+            try:
+                renamed = type(error)(f"pushing to {self.repo_id!r}: {error}", response=error.response)
+            except Exception:  # an error type with another constructor: keep it as it is
+                return False
+            raise renamed from error
+        if isinstance(error, OSError) or type(error).__module__.startswith(("httpx", "httpcore", "requests")):
+            raise ConnectionError(
+                f"pushing to {self.repo_id!r}: could not reach the Hub at {self.endpoint}: {error}"
+            ) from error
+        return False
+
+
+def _json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 3)
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    return str(value)
