@@ -5,6 +5,7 @@
 
 #include <Python.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -142,6 +143,51 @@ nb::tuple train(const WordCounts& counts, size_t num_merges, nb::object progress
     return nb::make_tuple(merges, redundant, result.words);
 }
 
+// The counts as three flat buffers (piece bytes back to back, n + 1 int64
+// offsets into them, n int64 counts): what pickling and parquet files hold.
+nb::tuple export_counts(const WordCounts& counts) {
+    std::string data;
+    std::vector<int64_t> offsets{0}, values;
+    offsets.reserve(counts.size() + 1);
+    values.reserve(counts.size());
+    counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
+        data.append(piece);
+        offsets.push_back(static_cast<int64_t>(data.size()));
+        values.push_back(count);
+    });
+    return nb::make_tuple(nb::bytes(data.data(), data.size()),
+                          nb::bytes(reinterpret_cast<const char*>(offsets.data()), offsets.size() * sizeof(int64_t)),
+                          nb::bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int64_t)));
+}
+
+WordCounts import_counts(nb::bytes data, nb::bytes offsets, nb::bytes counts) {
+    const size_t n = counts.size() / sizeof(int64_t);
+    if (counts.size() % sizeof(int64_t) != 0 || offsets.size() != (n + 1) * sizeof(int64_t)) {
+        throw nb::value_error("word count buffers do not fit together: expected n counts and n + 1 offsets");
+    }
+    std::vector<int64_t> offset(n + 1), value(n);
+    std::memcpy(offset.data(), offsets.c_str(), offsets.size());
+    std::memcpy(value.data(), counts.c_str(), counts.size());
+    if (offset[0] != 0 || offset[n] != static_cast<int64_t>(data.size())) {
+        throw nb::value_error("word count offsets do not cover the piece bytes");
+    }
+    WordCounts out;
+    {
+        nb::gil_scoped_release release;
+        for (size_t i = 0; i < n; ++i) {
+            if (offset[i + 1] < offset[i]) throw std::invalid_argument("word count offsets decrease");
+            if (value[i] < 0) throw std::invalid_argument("a word count is negative");
+            out.add({data.c_str() + offset[i], static_cast<size_t>(offset[i + 1] - offset[i])}, value[i]);
+        }
+    }
+    return out;
+}
+
+void add_piece(WordCounts& counts, nb::bytes piece, int64_t count) {
+    if (count < 0) throw nb::value_error(("a count cannot be negative, got " + std::to_string(count)).c_str());
+    counts.add({piece.c_str(), piece.size()}, count);
+}
+
 nb::dict counts_to_dict(const WordCounts& counts) {
     nb::dict out;
     counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
@@ -168,8 +214,18 @@ NB_MODULE(_core, m) {
         .def("__len__", &WordCounts::size)
         .def_prop_ro("total", &WordCounts::total, "Sum of all counts.")
         .def_prop_ro("memory_bytes", &WordCounts::memory_bytes, "Bytes held by the tables.")
-        .def("add", [](WordCounts& c, nb::bytes piece, int64_t n) { c.add({piece.c_str(), piece.size()}, n); },
-             "piece"_a, "count"_a)
+        .def("add", &add_piece, "piece"_a, "count"_a)
+        .def(
+            "update",
+            [](WordCounts& self, const WordCounts& other) {
+                if (&self == &other) throw nb::value_error("cannot add counts to themselves; copy them first");
+                nb::gil_scoped_release release;
+                self.add_all(other);
+            },
+            "other"_a, "Adds every count of `other` to these.")
+        .def("export", &export_counts, "(piece bytes, int64 offsets, int64 counts) as three bytes objects.")
+        .def_static("from_buffers", &import_counts, "data"_a, "offsets"_a, "counts"_a,
+                    "Counts from the three buffers of export().")
         .def("to_dict", &counts_to_dict, "The counts as a dict of piece bytes to count.");
 
     nb::class_<Counter>(m, "Counter", "Counts the pieces of batches of texts on a pool of threads.")

@@ -1,11 +1,13 @@
 """hfbpe: train GPT-style byte-level BPE tokenizers, fast, merge-for-merge identical to rustbpe."""
 
-from ._core import PatternError, WordCounts
+from ._core import PatternError
+from .counting import count
 from .errors import TrainingWarning
 from .hub import from_pretrained
 from .patterns import PATTERNS
 from .tokenizer import Tokenizer
-from .training import train
+from .training import train, train_from_counts
+from .word_counts import WordCounts
 
 __version__ = "0.1.0"
 
@@ -15,7 +17,9 @@ __all__ = [
     "Tokenizer",
     "TrainingWarning",
     "WordCounts",
+    "count",
     "from_pretrained",
     "train",
+    "train_from_counts",
     "__version__",
 ]

@@ -14,12 +14,10 @@ from . import _core
 from ._progress import progress_bar, progress_enabled
 from .patterns import resolve_pattern
 from .sources import open_source
+from .word_counts import WordCounts
 from .errors import TrainingWarning
 
 logger = logging.getLogger("hfbpe")
-
-WordCounts = _core.WordCounts
-
 
 def default_num_threads() -> int:
     """All cores this process may run on."""
@@ -47,6 +45,39 @@ def _check_limit(name: str, value: int | None) -> int | None:
     if value < 1:
         raise ValueError(f"{name} must be at least 1, got {value}")
     return value
+
+
+def count(
+    data: Any,
+    *,
+    pattern: str = "gpt4",
+    text_column: str | None = None,
+    split: str | None = None,
+    max_chars: int | None = None,
+    doc_cap: int | None = None,
+    num_threads: int | None = None,
+    show_progress: bool | None = None,
+    batch_size: int = 8192,
+) -> WordCounts:
+    """Pre-tokenizes and counts `data` (any input hfbpe.train takes, same arguments).
+
+    The result can be added to counts of other shards, saved, pickled, and
+    trained on any number of times: `hfbpe.train_from_counts(counts, vocab_size)`.
+    """
+    table, summary = count_texts(
+        data,
+        pattern=pattern,
+        text_column=text_column,
+        split=split,
+        max_chars=max_chars,
+        doc_cap=doc_cap,
+        num_threads=num_threads,
+        batch_size=batch_size,
+        show_progress=show_progress,
+    )
+    counts = WordCounts(resolve_pattern(pattern), _table=table)
+    counts.summary = summary
+    return counts
 
 
 def count_texts(

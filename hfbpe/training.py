@@ -9,10 +9,11 @@ from typing import Any
 import tiktoken
 
 from . import _core
-from .counting import count_texts
+from .counting import count
 from .merging import learn_merges
 from .patterns import resolve_pattern
 from .tokenizer import Tokenizer, _num_merges
+from .word_counts import WordCounts
 
 logger = logging.getLogger("hfbpe")
 
@@ -59,12 +60,11 @@ def train(
     tokenizer is smaller.
     """
     specials = _check_special_tokens(special_tokens)
-    num_merges = _num_merges(vocab_size, reserved=len(specials))
+    _num_merges(vocab_size, reserved=len(specials))  # a bad vocab_size fails before any counting
     regex = resolve_pattern(pattern)
     _core.Pretokenizer(regex)  # PatternError (a ValueError) quoting PCRE2's message and offset
     _check_tiktoken_accepts(regex)
-
-    counts, count_summary = count_texts(
+    counts = count(
         data,
         pattern=regex,
         text_column=text_column,
@@ -75,26 +75,44 @@ def train(
         batch_size=batch_size,
         show_progress=show_progress,
     )
-    merges, merge_summary = learn_merges(counts, num_merges, show_progress=show_progress)
+    tokenizer = train_from_counts(counts, vocab_size, special_tokens=specials, show_progress=show_progress)
+    tokenizer.training_summary.update(max_chars=max_chars, doc_cap=doc_cap)
+    return tokenizer
+
+
+def train_from_counts(
+    counts: WordCounts,
+    vocab_size: int,
+    *,
+    special_tokens: Sequence[str] = (),
+    show_progress: bool | None = None,
+) -> Tokenizer:
+    """Runs the merge loop on counts from `hfbpe.count` (or added up from several shards).
+
+    vocab_size and special_tokens mean what they mean for hfbpe.train; the
+    pattern is the one the counts were made with. The counts are not changed,
+    so one counting pass can serve several vocabulary sizes.
+    """
+    if not isinstance(counts, WordCounts):
+        raise TypeError(f"counts must be hfbpe.WordCounts, got {type(counts).__name__}")
+    specials = _check_special_tokens(special_tokens)
+    num_merges = _num_merges(vocab_size, reserved=len(specials))
+    regex = counts.pattern if counts.pattern is not None else resolve_pattern(None)
+    merges, merge_summary = learn_merges(counts.table, num_merges, show_progress=show_progress)
     first_special = 256 + len(merges)
     tokenizer = Tokenizer(regex, merges, {s: first_special + i for i, s in enumerate(specials)})
-    tokenizer.training_summary = {
-        **count_summary,
-        **merge_summary,
-        "vocab_size": tokenizer.n_vocab,
-        "max_chars": max_chars,
-        "doc_cap": doc_cap,
-    }
+    count_summary = {**counts.summary, "distinct_pieces": len(counts)}
+    tokenizer.training_summary = {**count_summary, **merge_summary, "vocab_size": tokenizer.n_vocab}
     logger.info(
         "hfbpe: %d documents, %d bytes, %d distinct pieces, %d nulls and %d invalid UTF-8 rows skipped; "
         "%d merges; counting %.2f s, merging %.2f s",
-        count_summary["documents"],
-        count_summary["bytes"],
+        count_summary.get("documents", 0),
+        count_summary.get("bytes", 0),
         count_summary["distinct_pieces"],
-        count_summary["nulls"],
-        count_summary["invalid_utf8"],
+        count_summary.get("nulls", 0),
+        count_summary.get("invalid_utf8", 0),
         merge_summary["merges"],
-        count_summary["count_seconds"],
+        count_summary.get("count_seconds", 0.0),
         merge_summary["merge_seconds"],
     )
     return tokenizer

@@ -250,7 +250,7 @@ def run_interrupted(call) -> None:
 
 
 @pytest.fixture(scope="module")
-def many_distinct_words() -> hfbpe.WordCounts:
+def many_distinct_words() -> _core.WordCounts:
     """250,000 random 8-letter base64 words: about 750,000 merges, several seconds of merging."""
     rng = random.Random(7)
     letters = base64.b64encode(rng.randbytes(1_500_000)).decode()

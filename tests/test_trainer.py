@@ -169,7 +169,7 @@ def test_dataset_column_input(multilingual_slice, baseline_2048):
 
 
 def test_counts_beyond_32_bits():
-    counts = hfbpe.WordCounts()
+    counts = _core.WordCounts()
     counts.add(b"abab", 3_000_000_000)  # pair (a, b): 6e9, which is 1_705_032_704 modulo 2**32
     counts.add(b"cd", 2_000_000_000)  # pair (c, d): 2e9
     counts.add(b"ef", 5)
@@ -189,7 +189,7 @@ def test_counts_beyond_32_bits():
 
 def test_pair_counts_that_overflow_64_bits_are_an_error_not_a_wrap():
     # The piece count fits in int64, but its pair (a, b) occurs twice: 2**63 occurrences.
-    counts = hfbpe.WordCounts()
+    counts = _core.WordCounts()
     counts.add(b"abab", 2**62)
     try:
         merges, _, _ = _core.train(counts, 3)
@@ -199,7 +199,7 @@ def test_pair_counts_that_overflow_64_bits_are_an_error_not_a_wrap():
 
 
 def test_piece_count_overflow_is_an_error():
-    counts = hfbpe.WordCounts()
+    counts = _core.WordCounts()
     counts.add(b"ab", 2**62)
     with pytest.raises(OverflowError):
         counts.add(b"ab", 2**62)
@@ -235,7 +235,7 @@ def test_merges_never_recreate_an_existing_token():
         vocab = reference_bpe.vocabulary(expected)
         assert len(set(vocab)) == len(vocab), f"reference BPE recreated a token for {counts}"
 
-        word_counts = hfbpe.WordCounts()
+        word_counts = _core.WordCounts()
         for piece, n in counts.items():
             word_counts.add(piece, n)
         merges, redundant, _ = _core.train(word_counts, 60)
@@ -271,7 +271,7 @@ def test_vocabulary_is_distinct_and_exactly_the_size_asked(multilingual_slice):
 
 
 def test_train_reports_pieces_and_progress():
-    counts = hfbpe.WordCounts()
+    counts = _core.WordCounts()
     for piece, n in {b"hello": 5, b"help": 3, b"h": 9, b"": 4}.items():
         counts.add(piece, n)
     seen = []
