@@ -86,3 +86,46 @@ def small_slice(corpus) -> list[str]:
 def held_out_slice(corpus) -> list[str]:
     """About 250 KB of documents from the end of the file, none of them in `multilingual_slice`."""
     return take_per_source(corpus[::-1], bytes_per_source=50_000, max_doc_chars=60_000)
+
+
+# A fake Hugging Face Hub on 127.0.0.1 (tests/hub_server.py) -------------------------------
+
+HUB_TOKENS = {"hf_alice_token": "alice", "hf_bob_token": "bob"}
+
+
+@pytest.fixture
+def hub(monkeypatch, tmp_path):
+    """A running FakeHub with users alice and bob (tokens in HUB_TOKENS); huggingface_hub is
+    pointed at it, online, without Xet, with an empty cache in tmp_path, and HF_TOKEN is alice's."""
+    from huggingface_hub.utils import close_session
+
+    from hub_server import FakeHub, patch_hub_client
+
+    with FakeHub(HUB_TOKENS) as fake:
+        patch_hub_client(monkeypatch, fake.endpoint, tmp_path / "hf-cache")
+        monkeypatch.setenv("HF_TOKEN", "hf_alice_token")
+        try:
+            yield fake
+        finally:
+            close_session()  # close keep-alive connections before the server goes
+
+
+@pytest.fixture
+def hub_down(monkeypatch, tmp_path):
+    """The endpoint of a Hub that is down (a free port where nothing listens), with the same
+    patching as `hub`; yields the endpoint."""
+    import socket
+
+    from huggingface_hub.utils import close_session
+
+    from hub_server import patch_hub_client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        endpoint = "http://127.0.0.1:%d" % probe.getsockname()[1]
+    patch_hub_client(monkeypatch, endpoint, tmp_path / "hf-cache")
+    monkeypatch.setenv("HF_TOKEN", "hf_alice_token")
+    try:
+        yield endpoint
+    finally:
+        close_session()

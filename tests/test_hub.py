@@ -162,3 +162,74 @@ def test_model_card_names_a_hub_dataset(tmp_path, tokenizer):
     card = (tokenizer.save_pretrained(tmp_path / "tok2") / "README.md").read_text(encoding="utf-8")
     assert 'datasets:\n- "someone/corpus"\n---' in card
     assert "| trained on | dataset `someone/corpus`, split `train`, column `text` |" in card
+
+
+# The Hub (a loopback server of the tests' own, see hub_server.py) -----------------------
+
+
+def test_push_then_load_everywhere(hub, tokenizer, held_out_slice):
+    commit = tokenizer.push_to_hub("alice/tok", bos_token="<|bos|>", eos_token="<|eos|>")
+    assert commit.oid and "alice/tok" in commit.commit_url
+    files = hub.files("alice/tok")
+    assert set(hub_module.FILES) <= set(files)
+    assert [c for c in hub.commits("alice/tok")][0]  # one commit holds every file
+    card = files["README.md"].decode("utf-8")
+    assert card.startswith("---\nlibrary_name: hfbpe\n")
+    assert 'hfbpe.from_pretrained("alice/tok")' in card
+    assert_same_ids_everywhere("alice/tok", tokenizer, held_out_slice)
+
+    from transformers import AutoTokenizer
+
+    auto = AutoTokenizer.from_pretrained("alice/tok")
+    assert (auto.bos_token, auto.eos_token) == ("<|bos|>", "<|eos|>")
+
+
+def test_push_is_a_single_commit_and_pushing_again_updates(hub, tokenizer):
+    tokenizer.push_to_hub("alice/tok", commit_message="first")
+    first = hub.commits("alice/tok")
+    other = hfbpe.train(["a different corpus, a different vocabulary"] * 20, 280, show_progress=False)
+    other.push_to_hub("alice/tok", commit_message="second")
+    history = hub.commits("alice/tok")
+    assert len(history) == len(first) + 1
+    assert hfbpe.from_pretrained("alice/tok").mergeable_ranks == other.mergeable_ranks
+    first_sha = first[0]["sha"] if isinstance(first[0], dict) else first[0].sha
+    assert hfbpe.from_pretrained("alice/tok", revision=first_sha).mergeable_ranks == tokenizer.mergeable_ranks
+
+
+def test_push_private_and_as_pull_request(hub, tokenizer):
+    tokenizer.push_to_hub("alice/secret", private=True)
+    assert hub.is_private("alice/secret")
+    commit = tokenizer.push_to_hub("alice/secret", create_pr=True, commit_message="proposal", eos_token="<|eos|>")
+    assert commit.pr_url and commit.pr_num == 1
+
+
+def test_bad_token_is_a_clear_error_naming_the_repo(hub, tokenizer):
+    from huggingface_hub.errors import HfHubHTTPError
+
+    with pytest.raises(HfHubHTTPError) as info:
+        tokenizer.push_to_hub("alice/tok", token="hf_wrong")
+    assert info.value.response.status_code == 401
+    assert "alice/tok" in str(info.value) and "Invalid credentials" in str(info.value)
+    with pytest.raises(KeyError):  # the repo was never created
+        hub.files("alice/tok")
+
+
+def test_no_permission_names_the_repo(hub, tokenizer):
+    from huggingface_hub.errors import HfHubHTTPError
+
+    with pytest.raises(HfHubHTTPError) as info:
+        tokenizer.push_to_hub("bob/tok")
+    assert info.value.response.status_code == 403 and "bob/tok" in str(info.value)
+
+
+def test_missing_repo(hub):
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    with pytest.raises(RepositoryNotFoundError):
+        hfbpe.from_pretrained("alice/nothing-here")
+
+
+def test_server_down(hub_down, tokenizer, tmp_path):
+    with pytest.raises(ConnectionError, match=r"pushing to 'alice/tok': could not reach the Hub at http://127\.0\.0\.1"):
+        tokenizer.push_to_hub("alice/tok")
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("hf-cache")] == []
