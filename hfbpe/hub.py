@@ -151,6 +151,8 @@ def from_pretrained(
     if path.is_dir():
         return load_folder(path)
     repo_id = str(repo_id_or_path)
+    if path.exists() or repo_id.startswith(("/", "./", "../", "~")) or repo_id.count("/") > 1:
+        raise FileNotFoundError(f"{repo_id}: no such folder (and not a Hub repo id such as 'user/name')")
     from huggingface_hub import hf_hub_download
 
     config_path = hf_hub_download(repo_id, CONFIG_FILE, revision=revision, token=token)

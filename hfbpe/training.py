@@ -31,6 +31,7 @@ def train(
     num_threads: int | None = None,
     show_progress: bool | None = None,
     batch_size: int = 8192,
+    client: Any = None,
 ) -> Tokenizer:
     """Trains a byte-level BPE tokenizer.
 
@@ -53,6 +54,9 @@ def train(
     show_progress: progress bars; None shows them when stderr is a terminal
         (and datasets.disable_progress_bars() was not called).
     batch_size: rows per native counting batch.
+    client: a dask.distributed Client to count on its workers (shards of the
+        data are opened where they run; only piece tables travel); the merge
+        loop then runs here. Not with max_chars.
 
     The merges equal rustbpe's for the same texts and pattern, whatever
     num_threads, batch_size and the kind of input are. If the texts run out of
@@ -74,6 +78,7 @@ def train(
         num_threads=num_threads,
         batch_size=batch_size,
         show_progress=show_progress,
+        client=client,
     )
     tokenizer = train_from_counts(counts, vocab_size, special_tokens=specials, show_progress=show_progress)
     tokenizer.training_summary.update(max_chars=max_chars, doc_cap=doc_cap)

@@ -1,0 +1,207 @@
+"""The `hfbpe` command: train, push, encode and inspect tokenizers from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+# A local file given as DATA is read with the datasets builder for its extension.
+BUILDERS = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".txt": "text", ".csv": "csv", ".arrow": "arrow"}
+
+
+class UserError(Exception):
+    """A mistake in the command line or its input: printed as one line, no traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("hfbpe: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - sorted into user mistakes and bugs below
+        if args.verbose or not _is_user_error(error):
+            raise
+        print(f"hfbpe: error: {_one_line(error)}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hfbpe", description="Train byte-level BPE tokenizers on Hugging Face datasets.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details and show full tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a tokenizer and save it (and push it)")
+    train.add_argument("data", help="a datasets.load_dataset name: a builder (parquet, json, text) with --data-files, "
+                       "a local folder or file, or a Hub dataset id")
+    train.add_argument("--vocab-size", type=int, required=True, help="final vocabulary size, special tokens included")
+    train.add_argument("--output", type=Path, required=True, help="folder to save the tokenizer into")
+    train.add_argument("--config", help="the dataset configuration (load_dataset's name=)")
+    train.add_argument("--split", help="the split to train on (default: the only one)")
+    train.add_argument("--data-files", nargs="+", help="files for a builder such as parquet, json or text")
+    train.add_argument("--streaming", action="store_true", help="stream the dataset instead of downloading it whole")
+    train.add_argument("--text-column", help="the column holding the text (default: the only string column)")
+    train.add_argument("--pattern", default="gpt4", help="gpt4, gpt2, o200k, nanochat, or a regex")
+    train.add_argument("--special-tokens", nargs="*", default=[], help="special tokens; they take the last ids")
+    train.add_argument("--bos-token", help="which special token is bos for transformers")
+    train.add_argument("--eos-token", help="which special token is eos for transformers")
+    train.add_argument("--pad-token", help="which special token is pad for transformers")
+    train.add_argument("--max-chars", type=int, help="stop after this many characters")
+    train.add_argument("--doc-cap", type=int, help="crop every document to this many characters")
+    train.add_argument("--num-threads", type=int, help="counting threads (default: every core)")
+    train.add_argument("--dask-scheduler", help="count on this Dask cluster (address of its scheduler)")
+    train.add_argument("--push-to-hub", metavar="REPO", help="also push the tokenizer to this Hub repo")
+    train.add_argument("--private", action="store_true", help="create the Hub repo private")
+    train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    train.set_defaults(run=run_train)
+
+    push = commands.add_parser("push", help="push a saved tokenizer to the Hub")
+    push.add_argument("directory", type=Path)
+    push.add_argument("repo", help="the Hub repo id, e.g. your-name/my-tokenizer")
+    push.add_argument("--private", action="store_true")
+    push.add_argument("--revision", help="branch to commit to")
+    push.add_argument("--commit-message")
+    push.add_argument("--create-pr", action="store_true")
+    push.set_defaults(run=run_push)
+
+    encode = commands.add_parser("encode", help="print the ids of a text")
+    encode.add_argument("tokenizer", help="a saved tokenizer folder or a Hub repo id")
+    encode.add_argument("text")
+    encode.add_argument("--allow-special", action="store_true", help="encode special token text as special tokens")
+    encode.add_argument("--tokens", action="store_true", help="print each token's text with its id")
+    encode.set_defaults(run=run_encode)
+
+    info = commands.add_parser("info", help="describe a saved tokenizer")
+    info.add_argument("tokenizer", help="a saved tokenizer folder or a Hub repo id")
+    info.set_defaults(run=run_info)
+    return parser
+
+
+def load_data(args: argparse.Namespace):
+    import datasets
+
+    path = Path(args.data)
+    name, data_files = args.data, args.data_files
+    if path.is_file():
+        builder = BUILDERS.get(path.suffix)
+        if builder is None:
+            raise UserError(f"{path}: cannot tell the format; expected one of {', '.join(BUILDERS)}")
+        name, data_files = builder, [str(path)]
+    elif not path.exists() and args.data.endswith(tuple(BUILDERS)) and "/" in args.data.replace("\\", "/"):
+        raise UserError(f"{args.data}: no such file")
+    data = datasets.load_dataset(name, args.config, data_files=data_files, split=args.split, streaming=args.streaming)
+    if args.split is None and isinstance(data, (datasets.DatasetDict, datasets.IterableDatasetDict)) and len(data) == 1:
+        data = next(iter(data.values()))
+    return data
+
+
+def run_train(args: argparse.Namespace) -> int:
+    import hfbpe
+
+    data = load_data(args)
+    client = None
+    if args.dask_scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UserError("--dask-scheduler needs Dask: pip install 'dask[distributed]'") from None
+        client = Client(args.dask_scheduler)
+    try:
+        tokenizer = hfbpe.train(
+            data,
+            args.vocab_size,
+            text_column=args.text_column,
+            pattern=args.pattern,
+            special_tokens=args.special_tokens,
+            max_chars=args.max_chars,
+            doc_cap=args.doc_cap,
+            num_threads=args.num_threads,
+            show_progress=False if args.no_progress else None,
+            **({"client": client} if client is not None else {}),
+        )
+    finally:
+        if client is not None:
+            client.close()
+    roles = {"bos_token": args.bos_token, "eos_token": args.eos_token, "pad_token": args.pad_token}
+    folder = tokenizer.save_pretrained(args.output, **roles)
+    summary = tokenizer.training_summary or {}
+    print(
+        f"saved {tokenizer.n_vocab} tokens to {folder} ({summary.get('documents', 0):,} documents, "
+        f"{summary.get('bytes', 0) / 1e6:,.1f} MB; counting {summary.get('count_seconds', 0):.1f} s, "
+        f"merging {summary.get('merge_seconds', 0):.1f} s)"
+    )
+    if args.push_to_hub:
+        commit = tokenizer.push_to_hub(args.push_to_hub, private=args.private or None, **roles)
+        print(f"pushed to {commit.commit_url}")
+    return 0
+
+
+def run_push(args: argparse.Namespace) -> int:
+    import hfbpe
+
+    tokenizer = hfbpe.from_pretrained(args.directory)
+    commit = tokenizer.push_to_hub(
+        args.repo,
+        private=args.private or None,
+        revision=args.revision,
+        commit_message=args.commit_message,
+        create_pr=args.create_pr,
+    )
+    print(f"pushed to {commit.pr_url or commit.commit_url}")
+    return 0
+
+
+def run_encode(args: argparse.Namespace) -> int:
+    import hfbpe
+
+    tokenizer = hfbpe.from_pretrained(args.tokenizer)
+    ids = tokenizer.encode(args.text, allowed_special="all" if args.allow_special else frozenset())
+    if args.tokens:
+        for token_id in ids:
+            print(f"{token_id}\t{tokenizer.decode([token_id])!r}")
+    else:
+        print(json.dumps(ids))
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    import hfbpe
+
+    tokenizer = hfbpe.from_pretrained(args.tokenizer)
+    info = {
+        "vocab_size": tokenizer.n_vocab,
+        "merges": len(tokenizer.merges),
+        "pattern": tokenizer.pattern,
+        "special_tokens": tokenizer.special_tokens,
+        "special_token_roles": tokenizer.special_token_roles,
+        "training": tokenizer.training_summary,
+    }
+    print(json.dumps(info, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _is_user_error(error: BaseException) -> bool:
+    if isinstance(error, (UserError, ValueError, TypeError, FileNotFoundError, NotADirectoryError, ConnectionError,
+                          PermissionError)):
+        return True
+    try:
+        from huggingface_hub.errors import HfHubHTTPError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(error, HfHubHTTPError) or type(error).__name__ in {"DatasetNotFoundError", "DataFilesNotFoundError"}
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

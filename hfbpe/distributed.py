@@ -1,0 +1,81 @@
+"""Counting on a Dask cluster: every worker counts a shard where it can open it, the
+tables are added in a tree, and only the (small) table of distinct pieces travels."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .word_counts import WordCounts
+
+
+def count_on_cluster(data: Any, client: Any, *, split: str | None, options: dict[str, Any]) -> WordCounts:
+    """Counts `data` on the workers of `client` (a distributed.Client) and returns the summed counts.
+
+    Shards: a Dataset is cut into contiguous shards, which pickle as references
+    to its memory-mapped Arrow files (each worker maps them itself); a streaming
+    dataset is cut along its data files; anything else is cut into contiguous
+    slices, which do travel to the workers.
+    """
+    if options.get("max_chars") is not None:
+        raise ValueError("max_chars takes a prefix of the data in order, which a cluster cannot; "
+                         "count without client= or drop max_chars")
+    start = time.perf_counter()
+    workers = client.scheduler_info()["workers"]
+    if not workers:
+        raise RuntimeError("the Dask cluster has no workers")
+    shards = make_shards(_pick_split(data, split), 2 * len(workers))
+    futures = [client.submit(count_shard, shard, options, pure=False) for shard in shards]
+    # Add the tables pairwise, on the workers, so no single process receives them all.
+    while len(futures) > 1:
+        paired = [client.submit(add_counts, a, b, pure=False) for a, b in zip(futures[::2], futures[1::2])]
+        if len(futures) % 2:
+            paired.append(futures[-1])
+        futures = paired
+    counts: WordCounts = futures[0].result()
+    counts.summary["count_seconds"] = time.perf_counter() - start  # wall time, not the workers' sum
+    counts.summary["workers"] = len(workers)
+    counts.summary["shards"] = len(shards)
+    return counts
+
+
+def make_shards(data: Any, n: int) -> list[Any]:
+    try:
+        import datasets
+    except ImportError:  # pragma: no cover - a dependency
+        datasets = None
+    if datasets is not None and isinstance(data, datasets.Dataset):
+        n = max(1, min(n, len(data)))
+        return [data.shard(num_shards=n, index=i, contiguous=True) for i in range(n)]
+    if datasets is not None and isinstance(data, datasets.IterableDataset):
+        n = max(1, min(n, data.num_shards))
+        return [data.shard(num_shards=n, index=i) for i in range(n)]
+    import pyarrow as pa
+
+    if isinstance(data, (pa.Table, pa.RecordBatch, pa.Array, pa.ChunkedArray)):
+        size = max(1, -(-len(data) // n))
+        return [data.slice(i, size) for i in range(0, len(data), size)] or [data]
+    items = list(data)  # a Python iterable: cut into contiguous slices
+    size = max(1, -(-len(items) // n))
+    return [items[i : i + size] for i in range(0, len(items), size)] or [items]
+
+
+def _pick_split(data: Any, split: str | None) -> Any:
+    from .sources import _datasets_module, _pick_split as pick
+
+    datasets = _datasets_module()
+    if datasets is not None and isinstance(data, (datasets.DatasetDict, datasets.IterableDatasetDict)):
+        return pick(data, split)
+    return data
+
+
+def count_shard(shard: Any, options: dict[str, Any]) -> WordCounts:
+    """Runs on a worker."""
+    from .counting import count
+
+    return count(shard, show_progress=False, **options)
+
+
+def add_counts(a: WordCounts, b: WordCounts) -> WordCounts:
+    """Runs on a worker."""
+    return a.update(b)

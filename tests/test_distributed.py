@@ -1,0 +1,74 @@
+"""Counting on a Dask cluster gives the merges of a local run."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pickle
+
+import distributed
+import pytest
+from datasets import Dataset, load_dataset
+
+import hfbpe
+from hfbpe.distributed import make_shards
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    ) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def texts(multilingual_slice) -> list[str]:
+    return multilingual_slice[:400]
+
+
+def train(data, **kwargs):
+    return hfbpe.train(data, 1200, show_progress=False, num_threads=1, **kwargs)
+
+
+def test_dataset_on_the_cluster(client, texts, tmp_path):
+    pq.write_table(pa.table({"text": texts}), tmp_path / "data.parquet", row_group_size=50)
+    ds = load_dataset("parquet", data_files=str(tmp_path / "data.parquet"), split="train",
+                      cache_dir=str(tmp_path / "cache"))
+    shards = make_shards(ds, 4)
+    assert sum(len(s) for s in shards) == len(texts)
+    # A shard of a memory-mapped Dataset pickles as a reference to its Arrow file, not as text.
+    assert max(len(pickle.dumps(s)) for s in shards) < 20_000 < sum(len(t) for t in texts) // 10
+    local = train(ds)
+    remote = train(ds, client=client)
+    assert remote.merges == local.merges
+    summary = remote.training_summary
+    assert summary["documents"] == len(texts) and summary["workers"] == 2 and summary["shards"] == 4
+    assert summary["data"]["column"] == "text"
+
+
+def test_streaming_dataset_split_along_its_files(client, texts, tmp_path):
+    for i in range(4):
+        with open(tmp_path / f"part{i}.jsonl", "w", encoding="utf-8") as f:
+            for text in texts[i::4]:
+                f.write(json.dumps({"text": text}) + "\n")
+    files = sorted(str(p) for p in tmp_path.glob("part*.jsonl"))
+    streamed = load_dataset("json", data_files=files, split="train", streaming=True)
+    remote = train(streamed, client=client)
+    assert remote.merges == train(streamed).merges
+    assert remote.training_summary["shards"] == 4
+
+
+def test_lists_and_arrow_on_the_cluster(client, texts):
+    expected = train(texts).merges
+    assert train(texts, client=client).merges == expected
+    assert train(pa.array(texts), client=client).merges == expected
+    counts = hfbpe.count(Dataset.from_dict({"text": texts}), client=client, show_progress=False)
+    assert counts == hfbpe.count(texts, show_progress=False)
+
+
+def test_max_chars_is_refused_on_a_cluster(client, texts):
+    with pytest.raises(ValueError, match="max_chars takes a prefix of the data in order"):
+        train(texts, client=client, max_chars=1000)
