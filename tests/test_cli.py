@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -102,8 +103,12 @@ def test_push_with_a_bad_token_is_one_line(capsys, hub, tmp_path, data_file, mon
 
 
 def test_console_script_is_installed(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "hfbpe.cli", "--help"], capture_output=True, text=True, check=True)
+    script = Path(sys.executable).parent / "hfbpe"
+    out = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert "train" in out.stdout and "push" in out.stdout
+    failed = subprocess.run([str(script), "info", str(tmp_path / "nothing")], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert failed.returncode == 1 and failed.stderr.startswith("hfbpe: error: ") and "Traceback" not in failed.stderr
     from importlib.metadata import entry_points
 
     assert any(e.name == "hfbpe" and e.value == "hfbpe.cli:main" for e in entry_points(group="console_scripts"))

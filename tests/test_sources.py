@@ -330,7 +330,10 @@ def test_streaming_memory_does_not_grow_with_the_data(tmp_path, texts):
             for _ in range(copies):
                 for text in texts:
                     f.write(json.dumps({"text": text}) + "\n")
-        out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(path)], capture_output=True, text=True, check=True)
+        # cwd: not the repository root, whose hfbpe/ source folder would shadow the installed package
+        out = subprocess.run(
+            [sys.executable, "-c", MEMORY_PROBE, str(path)], capture_output=True, text=True, check=True, cwd=tmp_path
+        )
         sizes[copies] = tuple(int(x) for x in out.stdout.split())
     (small_rss, small_bytes, small_distinct), (big_rss, big_bytes, big_distinct) = sizes[4], sizes[60]
     assert big_bytes == 15 * small_bytes and big_distinct == small_distinct
