@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+import re
 from itertools import chain, islice
 from typing import Any, Union
 
@@ -96,10 +97,20 @@ def _pick_split(data, split: str | None):
     return data[split]
 
 
-def _describe(info, split, column: str) -> dict[str, Any]:
+def _hub_id_from_cache(ds) -> str | None:
+    """datasets caches a Hub dataset "user/name" under a folder named "user___name"; that is
+    the only place a loaded Dataset still carries its full repo id."""
+    for entry in getattr(ds, "cache_files", None) or []:
+        match = re.search(r"[/\\]([\w.-]+)___([\w.-]+)[/\\]", str(entry.get("filename", "")))
+        if match:
+            return f"{match.group(1)}/{match.group(2)}"
+    return None
+
+
+def _describe(info, split, column: str, hub_id: str | None = None) -> dict[str, Any]:
     description: dict[str, Any] = {"column": column}
     for key, value in (
-        ("dataset", getattr(info, "dataset_name", None)),
+        ("dataset", hub_id or getattr(info, "dataset_name", None)),
         ("builder", getattr(info, "builder_name", None)),
         ("config", getattr(info, "config_name", None)),
         ("split", str(split) if split is not None else None),
@@ -118,7 +129,7 @@ def _dataset_source(ds, text_column: str | None, batch_size: int) -> Source:
         for table in ds.select_columns([column]).with_format("arrow").iter(batch_size=batch_size):
             yield from _string_chunks(table.column(0), column)
 
-    return Source(batches(), len(ds), _describe(ds.info, ds.split, column))
+    return Source(batches(), len(ds), _describe(ds.info, ds.split, column, _hub_id_from_cache(ds)))
 
 
 def _iterable_dataset_source(ds, text_column: str | None, batch_size: int) -> Source:

@@ -340,3 +340,16 @@ def test_streaming_memory_does_not_grow_with_the_data(tmp_path, texts):
     assert big_bytes - small_bytes > 60_000_000
     # Were the text kept, RSS would grow by at least its size; allow a quarter of it for allocator noise.
     assert big_rss - small_rss < (big_bytes - small_bytes) / 4, sizes
+
+
+def test_a_hub_dataset_is_named_by_its_repo_id(tmp_path, texts):
+    """datasets caches "someone/corpus" under someone___corpus/; the description (and the model card) name it."""
+    folder = tmp_path / "someone___corpus" / "default" / "0.0.0"
+    folder.mkdir(parents=True)
+    Dataset.from_dict({"text": texts[:20]}).save_to_disk(str(folder))
+    from datasets import load_from_disk
+
+    ds = load_from_disk(str(folder))
+    assert open_source(ds).description["dataset"] == "someone/corpus"
+    in_memory = Dataset.from_dict({"text": ["a"]})
+    assert "/" not in str(open_source(in_memory).description.get("dataset", ""))
