@@ -86,6 +86,16 @@ private:
     }
 
     void load_words(const WordCounts& counts) {
+        // Sized exactly first: these two arrays are most of the trainer's memory,
+        // and growing them by doubling would leave up to half of it unused.
+        size_t num_words = 0, num_symbols = 0;
+        counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
+            if (piece.size() < 2 || count <= 0) return;
+            ++num_words;
+            num_symbols += piece.size();
+        });
+        words_.reserve(num_words);
+        symbols_.reserve(num_symbols);
         // Single-byte pieces hold no pair and can never change: leave them out.
         counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
             if (piece.size() < 2 || count <= 0) return;
@@ -192,9 +202,9 @@ private:
     PairIndex pairs_;
     std::vector<int64_t> pair_count_;
     std::vector<std::vector<uint32_t>> pair_words_;  // words that may contain the pair
-    std::vector<uint64_t> pair_stamp_;
+    std::vector<uint32_t> pair_stamp_;  // the merge that last listed the pair in grown_
     std::vector<uint32_t> grown_;
-    uint64_t stamp_ = 0;
+    uint32_t stamp_ = 0;  // one per merge and one for the initial count: far below 2^32
 
     DaryHeap<Candidate, 8, BetterCandidate> heap_;
     std::vector<std::string> tokens_;
