@@ -6,7 +6,7 @@ tiktoken merges, inside each piece, the adjacent pair whose concatenated
 two part ways whenever tiktoken reaches a token through a split that training
 did not use ("a"+"bc" for a token trained as "ab"+"c"). So the list holds every
 split of every token into two tokens, ordered by the rank of the token they
-make: HF's lowest-ranked pair then always makes tiktoken's lowest-ranked token.
+make: HF's lowest-ranked pair then makes tiktoken's lowest-ranked token.
 The tests check the two agree on the development corpus and on adversarial text.
 """
 
@@ -37,8 +37,12 @@ def as_byte_level(token: bytes) -> str:
 
 def all_merges(mergeable_ranks: dict[bytes, int]) -> list[tuple[bytes, bytes]]:
     """Every (left, right) pair of tokens whose concatenation is a token, by the rank of
-    that token, then by the ranks of left and right (the order among splits of one token
-    never matters to the result: two of them can't overlap in one piece)."""
+    that token, then by the ranks of left and right.
+
+    Among pairs that make the same token, tiktoken takes the leftmost and HF the
+    one listed first; they could only choose differently if two different splits
+    of one token were candidates in the same piece at once, which the tests (the
+    whole development corpus, adversarial text, tiny alphabets) never meet."""
     merges: list[tuple[int, int, int, bytes, bytes]] = []
     for token, rank in mergeable_ranks.items():
         for cut in range(1, len(token)):
