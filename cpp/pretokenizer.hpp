@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "ascii_words.hpp"
+
 namespace hfbpe {
 
 // A bad pattern or a failed match: reaches Python as ValueError.
@@ -26,6 +28,7 @@ public:
     const std::string& pattern() const { return pattern_; }
     const pcre2_code* code() const { return code_.get(); }
     bool jit() const { return jit_; }
+    AsciiWords ascii_words() const { return ascii_words_; }
 
 private:
     struct CodeFree {
@@ -34,6 +37,7 @@ private:
     std::string pattern_;
     std::unique_ptr<pcre2_code, CodeFree> code_;
     bool jit_ = false;
+    AsciiWords ascii_words_ = AsciiWords::None;
 };
 
 // Per-thread match state: match data, match context and JIT stack are not
@@ -67,7 +71,14 @@ void Matcher::for_each_piece(const char* text, size_t size, F&& on_piece) {
     const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match_data_);
     size_t start = 0;
     uint32_t options = 0;
+    const AsciiWords shortcut = pretokenizer_.ascii_words();
     while (start <= size) {
+        size_t word_end;
+        if (options == 0 && shortcut != AsciiWords::None && ascii_word(shortcut, text, size, start, word_end)) {
+            on_piece(start, word_end);
+            start = word_end;
+            continue;
+        }
         if (match(text, size, start, options) == PCRE2_ERROR_NOMATCH) {
             if (options == 0) return;
             // No non-empty match where the last empty one was: step over one

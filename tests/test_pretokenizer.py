@@ -254,3 +254,27 @@ def test_class_rewriting_leaves_quoted_text_alone():
 def test_characters_newer_than_pcre2_unicode_tables(pattern_name, text):
     pattern = hfbpe.PATTERNS[pattern_name]
     assert split(pattern, text) == regex.findall(pattern, text)
+
+
+# The ASCII-word shortcut -------------------------------------------------------------------
+
+
+def test_named_gpt_patterns_take_the_ascii_word_shortcut():
+    for name in ["gpt4", "cl100k", "nanochat", "gpt2"]:
+        assert _core.Pretokenizer(hfbpe.PATTERNS[name]).ascii_word_shortcut, name
+    assert not _core.Pretokenizer(hfbpe.PATTERNS["o200k"]).ascii_word_shortcut
+    assert not _core.Pretokenizer(hfbpe.PATTERNS["gpt4"] + "|x").ascii_word_shortcut  # similar is not enough
+
+
+@pytest.mark.parametrize("pattern_name", ["gpt4", "nanochat", "gpt2"])
+def test_ascii_word_shortcut_agrees_with_regex(pattern_name):
+    """Strings dense in the shortcut's edges: leads before letters, apostrophes, CR/LF, digits, non-ASCII letters."""
+    import random
+
+    rng = random.Random(11)
+    alphabet = ["a", "Z", "q", " ", "  ", "'", "'s", "'ll", "\t", "\r", "\n", "0", "7", "(", "-", "_", ".", "\x0b",
+                "\x7f", "\x00", "é", "ß", "中", "١", "\u00a0", "\u0301", "😀", "Ω", "x'", "\u180e"]
+    pattern = hfbpe.PATTERNS[pattern_name]
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert split(pattern, text) == regex.findall(pattern, text), repr(text)
