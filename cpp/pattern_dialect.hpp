@@ -7,13 +7,14 @@
 
 namespace hfbpe {
 
-// Returns `pattern` with \s, \S, \w, \W and the POSIX classes alpha, alnum,
-// digit, space, upper, lower and word spelled as the regex module defines them
-// (UTS #18): PCRE2's \s also matches U+180E, its \w takes every \p{N} but
-// misses spacing marks and Other_Alphabetic, and its [:alpha:] is only \p{L}.
-// Escapes, \Q...\E quoting and (?#...) comments are copied unchanged. \W and
-// negated POSIX classes inside a bracket class keep PCRE2's meaning: there is
-// no way to complement a set inside a class without extended class syntax.
+// Returns `pattern` with \s, \S, \w, \W, \b and \B spelled as the regex module
+// and Rust's regex define them (UTS #18): PCRE2's \s also matches U+180E, and
+// its \w takes every \p{N} but misses spacing marks and Other_Alphabetic.
+// Escapes, \Q...\E quoting and comments are copied unchanged. \W inside a
+// bracket class keeps PCRE2's meaning (no complement inside a class without
+// extended class syntax). Throws std::invalid_argument for POSIX classes such
+// as [:alpha:], which the regex module reads as Unicode but tiktoken and
+// rustbpe as ASCII: no spelling can agree with both.
 std::string to_pcre2_dialect(const std::string& pattern);
 
 }  // namespace hfbpe

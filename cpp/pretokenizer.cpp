@@ -32,7 +32,14 @@ Pretokenizer::Pretokenizer(const std::string& pattern) : pattern_(pattern) {
         throw PatternError("invalid pattern at offset " + std::to_string(error_offset) + ": " +
                            pcre2_message(error_code) + " (pattern: " + pattern + ")");
     }
-    if (pcre2_code* translated = compile(to_pcre2_dialect(pattern), error_code, error_offset)) {
+    std::string dialect;
+    try {
+        dialect = to_pcre2_dialect(pattern);
+    } catch (const std::invalid_argument& e) {
+        pcre2_code_free(code);
+        throw PatternError(std::string("unsupported pattern: ") + e.what() + " (pattern: " + pattern + ")");
+    }
+    if (pcre2_code* translated = compile(dialect, error_code, error_offset)) {
         pcre2_code_free(code);
         code = translated;
     }
