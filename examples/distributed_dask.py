@@ -76,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
     client, cluster = connect(args)
     try:
         start = time.perf_counter()
+        # One counting thread per worker: the cluster's workers already use the cores.
         tokenizer = hfbpe.train(data, args.vocab_size, text_column=args.text_column, client=client,
-                                show_progress=False)
+                                num_threads=1, show_progress=False)
         seconds = time.perf_counter() - start
     finally:
         client.close()

@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - sorted into user mistakes and bugs below
         if args.verbose or not _is_user_error(error):
             raise
-        print(f"hfbpe: error: {_one_line(error)}", file=sys.stderr)
+        print(f"hfbpe: error: {_one_line(error)} (-v shows the traceback)", file=sys.stderr)
         return 1
 
 
@@ -112,7 +112,10 @@ def run_train(args: argparse.Namespace) -> int:
             from distributed import Client
         except ImportError:
             raise UserError("--dask-scheduler needs Dask: pip install 'dask[distributed]'") from None
-        client = Client(args.dask_scheduler)
+        try:
+            client = Client(args.dask_scheduler, timeout="10s")
+        except (OSError, TimeoutError) as error:
+            raise UserError(f"cannot reach the Dask scheduler at {args.dask_scheduler}: {error}") from None
     try:
         tokenizer = hfbpe.train(
             data,
@@ -144,9 +147,12 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_push(args: argparse.Namespace) -> int:
-    import hfbpe
+    from .hub import load_folder
 
-    tokenizer = hfbpe.from_pretrained(args.directory)
+    directory = args.directory.expanduser()
+    if not directory.is_dir():  # a folder, never a Hub repo: push must not download what it uploads
+        raise UserError(f"{directory}: no such folder")
+    tokenizer = load_folder(directory)
     commit = tokenizer.push_to_hub(
         args.repo,
         private=args.private or None,

@@ -73,10 +73,12 @@ def count(
         from .distributed import count_on_cluster
 
         regex = resolve_pattern(pattern)
+        # Opening the source checks split and column here, before any worker starts.
+        description = open_source(data, text_column=text_column, split=split).description
         options = dict(pattern=regex, text_column=text_column, max_chars=max_chars, doc_cap=doc_cap,
                        num_threads=num_threads, batch_size=batch_size)
         counts = count_on_cluster(data, client, split=split, options=options)
-        counts.summary["data"] = open_source(data, text_column=text_column, split=split).description
+        counts.summary["data"] = description
         return counts
     table, summary = count_texts(
         data,

@@ -91,11 +91,14 @@ def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | Non
 
 def save_pretrained(tokenizer: Tokenizer, directory: str | os.PathLike, roles: dict[str, str]) -> Path:
     """Writes every file into `directory`; nothing there changes unless all of them were written."""
-    target = Path(directory)
+    target = Path(directory).expanduser()
     files = render_files(tokenizer, roles)
+    if _foreign_card(target / CARD_FILE):
+        del files[CARD_FILE]  # a model's own card stays; the tokenizer's goes without one
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a saved folder should not be
         for name, content in files.items():
             with open(staging / name, "wb") as f:
                 f.write(content)
@@ -147,7 +150,7 @@ def from_pretrained(
     Hub files go through huggingface_hub's cache, so HF_HOME, HF_ENDPOINT,
     HF_HUB_OFFLINE and HF_TOKEN behave as everywhere else.
     """
-    path = Path(repo_id_or_path)
+    path = Path(repo_id_or_path).expanduser()
     if path.is_dir():
         return load_folder(path)
     repo_id = str(repo_id_or_path)
@@ -175,10 +178,12 @@ def push_to_hub(
 
     api = HfApi(token=token)
     files = render_files(tokenizer, roles, repo_id)
-    operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=content) for name, content in files.items()]
     message = commit_message or f"Upload tokenizer ({tokenizer.n_vocab} tokens) trained with hfbpe"
     with _naming_the_repo(repo_id, api.endpoint):
         api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        if _repo_has_foreign_card(api, repo_id, revision):
+            del files[CARD_FILE]  # pushing a tokenizer into a model's repo keeps the model's card
+        operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=content) for name, content in files.items()]
         return api.create_commit(
             repo_id,
             operations,
@@ -190,9 +195,8 @@ def push_to_hub(
 
 
 class _naming_the_repo:
-    """Re-raises Hub errors with the repo id in the message, keeping their type
-    (so `except RepositoryNotFoundError` still works), and connection failures
-    as ConnectionError naming the endpoint."""
+    """Adds the repo id to Hub errors, keeping the error itself (its type, status,
+    server message), and turns transport failures into ConnectionError naming the endpoint."""
 
     def __init__(self, repo_id: str, endpoint: str) -> None:
         self.repo_id = repo_id
@@ -207,16 +211,53 @@ class _naming_the_repo:
         from huggingface_hub.errors import HfHubHTTPError
 
         if isinstance(error, HfHubHTTPError):
-            try:
-                renamed = type(error)(f"pushing to {self.repo_id!r}: {error}", response=error.response)
-            except Exception:  # an error type with another constructor: keep it as it is
-                return False
-            raise renamed from error
-        if isinstance(error, OSError) or type(error).__module__.startswith(("httpx", "httpcore", "requests")):
+            error.append_to_message(f"\n(while pushing to {self.repo_id!r})")
+            return False  # re-raised as it is, now naming the repo
+        if type(error).__module__.split(".")[0] in {"httpx", "httpx2", "httpcore", "httpcore2", "requests", "urllib3"} \
+                or isinstance(error, ConnectionError):
             raise ConnectionError(
                 f"pushing to {self.repo_id!r}: could not reach the Hub at {self.endpoint}: {error}"
             ) from error
         return False
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows (os.umask would, briefly, for every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _is_hfbpe_card(text: str) -> bool:
+    front = text.split("---", 2)[1] if text.startswith("---") else ""
+    return "library_name: hfbpe" in front
+
+
+def _foreign_card(path: Path) -> bool:
+    """Whether `path` is a README.md that hfbpe did not write (a model's card, say)."""
+    try:
+        return not _is_hfbpe_card(path.read_text(encoding="utf-8", errors="replace"))
+    except FileNotFoundError:
+        return False
+
+
+def _repo_has_foreign_card(api, repo_id: str, revision: str | None) -> bool:
+    from huggingface_hub.errors import EntryNotFoundError
+
+    if not api.file_exists(repo_id, CARD_FILE, revision=revision):
+        return False
+    try:
+        path = api.hf_hub_download(repo_id, CARD_FILE, revision=revision)
+    except EntryNotFoundError:
+        return False
+    return _foreign_card(Path(path))
 
 
 def _json_bytes(value: Any) -> bytes:

@@ -9,7 +9,7 @@ stream is read with bounded memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 import re
 from itertools import chain, islice
@@ -68,9 +68,18 @@ def open_source(
         )
     if isinstance(data, (pa.Array, pa.ChunkedArray)):
         return Source(_arrow_batches(data, None, batch_size), len(data), {})
+    if hasattr(data, "__arrow_c_stream__") or type(data).__name__ == "DataFrame":
+        # A pandas or polars DataFrame: iterating it would yield its column names.
+        table = pa.table(data) if hasattr(data, "__arrow_c_stream__") else pa.Table.from_pandas(data)
+        return open_source(table, text_column=text_column, batch_size=batch_size)
+    if isinstance(data, Mapping):
+        raise TypeError(
+            f"got a {type(data).__name__}, which iterates over its keys; pass the texts themselves "
+            "(e.g. data['text']) or a datasets.Dataset"
+        )
     if text_column is not None:
         return Source(_row_batches(data, text_column, batch_size), _len_or_none(data), {"column": text_column})
-    return Source(_python_batches(data, batch_size), _len_or_none(data), {})
+    return Source(_python_batches(data, batch_size), _rows_if_known(data), {})
 
 
 # datasets --------------------------------------------------------------------------------
@@ -157,10 +166,10 @@ def _iterable_dataset_source(ds, text_column: str | None, batch_size: int) -> So
             pending.append(array)
             rows += len(array)
             if rows >= batch_size:
-                yield pa.concat_arrays(pending)
+                yield _concat(pending)
                 pending, rows = [], 0
         if pending:
-            yield pa.concat_arrays(pending)
+            yield _concat(pending)
 
     description = _describe(ds.info, ds.split, column) if column else _describe(ds.info, ds.split, "")
     return Source(rebatched(), None, description)
@@ -172,7 +181,12 @@ def _iterable_dataset_source(ds, text_column: str | None, batch_size: int) -> So
 def _is_text_type(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         return _is_text_type(t.value_type)
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or t == pa.string_view()
+
+
+def _is_all_missing(t: pa.DataType) -> bool:
+    """Arrow's type for a column of nothing but nulls (a stream's batch can be one)."""
+    return pa.types.is_null(t)
 
 
 def choose_column(schema: pa.Schema, text_column: str | None) -> str:
@@ -194,7 +208,7 @@ def choose_column(schema: pa.Schema, text_column: str | None) -> str:
 
 
 def _check_text_type(t: pa.DataType, column: str | None) -> None:
-    if not _is_text_type(t):
+    if not _is_text_type(t) and not _is_all_missing(t):
         where = f"column {column!r}" if column is not None else "the array"
         raise TypeError(f"{where} holds {t}, expected strings (string or large_string)")
 
@@ -208,6 +222,12 @@ def _string_chunks(array: pa.Array | pa.ChunkedArray, column: str | None) -> Ite
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
             chunk = chunk.cast(pa.large_string())  # views and dictionaries: the counter reads offsets + data
         yield chunk
+
+
+def _concat(arrays: list[pa.Array]) -> pa.Array:
+    if len({a.type for a in arrays}) > 1:  # string next to large_string, say
+        arrays = [a.cast(pa.large_string()) for a in arrays]
+    return pa.concat_arrays(arrays)
 
 
 def _arrow_batches(array: pa.Array | pa.ChunkedArray, column: str | None, batch_size: int) -> Iterator[pa.Array]:
@@ -224,6 +244,13 @@ def _len_or_none(data: Any) -> int | None:
         return len(data)
     except TypeError:
         return None
+
+
+def _rows_if_known(data: Any) -> int | None:
+    """The number of texts of a list or tuple of str (not of batches: their length counts batches)."""
+    if isinstance(data, (list, tuple)) and not (data and isinstance(data[0], (list, tuple))):
+        return len(data)
+    return None
 
 
 def _iterate(data: Any) -> Iterator:

@@ -117,7 +117,7 @@ class WordCounts:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Writes a parquet file (written to a temporary name, then renamed into place)."""
-        path = Path(path)
+        path = Path(path).expanduser()
         data, offsets, counts = self.table.export()
         n = len(counts) // 8
         pieces = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
@@ -130,6 +130,9 @@ class WordCounts:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
+            from .hub import _umask
+
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a saved file should not be
             pq.write_table(table, tmp)
             os.replace(tmp, path)
         except BaseException:
@@ -140,6 +143,7 @@ class WordCounts:
     @classmethod
     def load(cls, path: str | os.PathLike) -> WordCounts:
         """Reads a file written by `save` (or any parquet file with `piece` binary and `count` int64 columns)."""
+        path = Path(path).expanduser()
         table = pq.read_table(path)
         missing = {"piece", "count"} - set(table.column_names)
         if missing:

@@ -8,7 +8,9 @@ is ever downloaded.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 # No test reaches the network or the user's caches: datasets and huggingface_hub
 # stay offline and keep whatever they cache in a folder of this run's own.
 _HF_HOME = tempfile.mkdtemp(prefix="hfbpe-tests-hf-home-")
+atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
 os.environ["HF_HOME"] = _HF_HOME
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"

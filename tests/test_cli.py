@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import shutil
 import sys
 from pathlib import Path
 
@@ -92,6 +93,7 @@ def test_user_mistakes_are_one_line(capsys, tmp_path, data_file, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 1
     assert err.startswith("hfbpe: error: ") and message in err and err.count("\n") == 1, err
+    assert err.rstrip().endswith("(-v shows the traceback)")
     assert "Traceback" not in err
 
 
@@ -103,7 +105,8 @@ def test_push_with_a_bad_token_is_one_line(capsys, hub, tmp_path, data_file, mon
 
 
 def test_console_script_is_installed(tmp_path):
-    script = Path(sys.executable).parent / "hfbpe"
+    script = shutil.which("hfbpe", path=str(Path(sys.executable).parent)) or shutil.which("hfbpe")
+    assert script, "the hfbpe console script is not installed"
     out = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert "train" in out.stdout and "push" in out.stdout
     failed = subprocess.run([str(script), "info", str(tmp_path / "nothing")], capture_output=True, text=True,

@@ -233,3 +233,51 @@ def test_server_down(hub_down, tokenizer, tmp_path):
     with pytest.raises(ConnectionError, match=r"pushing to 'alice/tok': could not reach the Hub at http://127\.0\.0\.1"):
         tokenizer.push_to_hub("alice/tok")
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("hf-cache")] == []
+
+
+def test_a_models_own_card_is_kept(hub, tokenizer, tmp_path):
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    api.create_repo("alice/model")
+    api.upload_file(path_or_fileobj=b"---\nlicense: mit\n---\n# My model\n", path_in_repo="README.md", repo_id="alice/model")
+    tokenizer.push_to_hub("alice/model")
+    files = hub.files("alice/model")
+    assert files["README.md"].startswith(b"---\nlicense: mit") and "tokenizer.json" in files
+    tokenizer.push_to_hub("alice/tok")
+    tokenizer.push_to_hub("alice/tok", eos_token="<|eos|>")  # hfbpe's own card is updated
+    assert b"eos_token" in hub.files("alice/tok")["README.md"]
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "README.md").write_text("# My model\n")
+    tokenizer.save_pretrained(folder)
+    assert (folder / "README.md").read_text() == "# My model\n" and (folder / "tokenizer.json").is_file()
+
+
+def test_saved_files_are_readable_by_others(tmp_path, tokenizer):
+    old = os.umask(0o022)
+    try:
+        folder = tokenizer.save_pretrained(tmp_path / "tok")
+        counts = hfbpe.count(["some text"], show_progress=False).save(tmp_path / "counts.parquet")
+    finally:
+        os.umask(old)
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert (folder / "tokenizer.json").stat().st_mode & 0o777 == 0o644
+    assert counts.stat().st_mode & 0o777 == 0o644
+
+
+def test_paths_with_a_tilde(tmp_path, tokenizer, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    tokenizer.save_pretrained("~/tok")
+    assert (tmp_path / "tok" / "hfbpe.json").is_file()
+    assert hfbpe.from_pretrained("~/tok").merges == tokenizer.merges
+
+
+def test_no_token_is_not_a_connection_error(hub, tokenizer, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN")
+    from huggingface_hub.errors import HfHubHTTPError
+
+    with pytest.raises((HfHubHTTPError, OSError)) as info:
+        tokenizer.push_to_hub("alice/tok")
+    assert not isinstance(info.value, ConnectionError)

@@ -353,3 +353,26 @@ def test_a_hub_dataset_is_named_by_its_repo_id(tmp_path, texts):
     assert open_source(ds).description["dataset"] == "someone/corpus"
     in_memory = Dataset.from_dict({"text": ["a"]})
     assert "/" not in str(open_source(in_memory).description.get("dataset", ""))
+
+
+def test_dataframes_are_read_as_tables_and_dicts_are_refused(texts, expected):
+    import pandas as pd
+
+    frame = pd.DataFrame({"text": texts, "n": range(len(texts))})
+    assert train(frame).merges == expected
+    with pytest.raises(TypeError, match=r"iterates over its keys; pass the texts themselves"):
+        train({"text": texts})
+
+
+def test_a_stream_batch_of_nothing_but_nulls(files, texts):
+    """After a Python-level map, a batch whose only value is None has Arrow type null."""
+    with_nulls = texts[:30] + [None] + texts[30:60]
+    ds = Dataset.from_dict({"text": with_nulls}).to_iterable_dataset().map(lambda row: row)
+    tokenizer = train(ds, batch_size=1)
+    assert tokenizer.merges == train(texts[:60]).merges
+    assert tokenizer.training_summary["nulls"] == 1
+
+
+def test_progress_total_counts_texts_not_batches(texts):
+    assert open_source(texts).num_rows == len(texts)
+    assert open_source([texts[:10], texts[10:20]]).num_rows is None

@@ -191,3 +191,12 @@ def test_encode_rejects_non_str(pair):
 def test_repr(pair):
     _, ours = pair
     assert repr(ours).startswith(f"Tokenizer(vocab_size={VOCAB}, special_tokens=0, pattern=")
+
+
+def test_retraining_forgets_the_special_token_roles(tmp_path):
+    tokenizer = hfbpe.train(["hello world"] * 5, 260, special_tokens=["<|bos|>"], show_progress=False)
+    loaded = hfbpe.from_pretrained(tokenizer.save_pretrained(tmp_path / "a", bos_token="<|bos|>"))
+    assert loaded.special_token_roles == {"bos_token": "<|bos|>"}
+    loaded.train_from_iterator(["hello there"] * 5, 260)
+    assert loaded.special_token_roles == {}
+    loaded.save_pretrained(tmp_path / "b")  # no role left pointing at a special token that is gone
