@@ -173,7 +173,8 @@ def test_push_to_hub_then_load_back(hub, tmp_path):
     result = run_example("push_to_hub.py", "bob/example-tok", "--from", saved, env=env)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
-    assert result.stderr.startswith("push_to_hub.py: error: pushing to 'bob/example-tok'") and "403" in result.stderr
+    assert result.stderr.startswith("push_to_hub.py: error: ") and "403" in result.stderr
+    assert "(while pushing to 'bob/example-tok')" in result.stderr
 
 
 # User mistakes: one line, exit 1 ---------------------------------------------------------------
