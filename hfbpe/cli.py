@@ -37,8 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hfbpe", description="Train byte-level BPE tokenizers on Hugging Face datasets.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details and show full tracebacks")
     commands = parser.add_subparsers(dest="command", required=True)
+    # -v also after the command ("hfbpe train ... -v"); SUPPRESS keeps a subcommand from resetting it.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    train = commands.add_parser("train", help="train a tokenizer and save it (and push it)")
+    train = commands.add_parser("train", parents=[verbose], help="train a tokenizer and save it (and push it)")
     train.add_argument("data", help="a datasets.load_dataset name: a builder (parquet, json, text) with --data-files, "
                        "a local folder or file, or a Hub dataset id")
     train.add_argument("--vocab-size", type=int, required=True, help="final vocabulary size, special tokens included")
@@ -62,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
     train.set_defaults(run=run_train)
 
-    push = commands.add_parser("push", help="push a saved tokenizer to the Hub")
+    push = commands.add_parser("push", parents=[verbose], help="push a saved tokenizer to the Hub")
     push.add_argument("directory", type=Path)
     push.add_argument("repo", help="the Hub repo id, e.g. your-name/my-tokenizer")
     push.add_argument("--private", action="store_true")
@@ -71,14 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--create-pr", action="store_true")
     push.set_defaults(run=run_push)
 
-    encode = commands.add_parser("encode", help="print the ids of a text")
+    encode = commands.add_parser("encode", parents=[verbose], help="print the ids of a text")
     encode.add_argument("tokenizer", help="a saved tokenizer folder or a Hub repo id")
     encode.add_argument("text")
     encode.add_argument("--allow-special", action="store_true", help="encode special token text as special tokens")
     encode.add_argument("--tokens", action="store_true", help="print each token's text with its id")
     encode.set_defaults(run=run_encode)
 
-    info = commands.add_parser("info", help="describe a saved tokenizer")
+    info = commands.add_parser("info", parents=[verbose], help="describe a saved tokenizer")
     info.add_argument("tokenizer", help="a saved tokenizer folder or a Hub repo id")
     info.set_defaults(run=run_info)
     return parser

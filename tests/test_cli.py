@@ -115,3 +115,9 @@ def test_console_script_is_installed(tmp_path):
     from importlib.metadata import entry_points
 
     assert any(e.name == "hfbpe" and e.value == "hfbpe.cli:main" for e in entry_points(group="console_scripts"))
+
+
+def test_verbose_after_the_command_shows_the_traceback(capsys, tmp_path):
+    with pytest.raises(FileNotFoundError):
+        main(["info", str(tmp_path / "nothing"), "-v"])
+    assert main(["info", str(tmp_path / "nothing")]) == 1
