@@ -94,12 +94,15 @@ private:
             ++num_words;
             num_symbols += piece.size();
         });
+        if (num_symbols >= std::numeric_limits<uint32_t>::max()) {
+            throw std::length_error("the distinct pieces hold more than 4 GiB of bytes");
+        }
         words_.reserve(num_words);
         symbols_.reserve(num_symbols);
         // Single-byte pieces hold no pair and can never change: leave them out.
         counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
             if (piece.size() < 2 || count <= 0) return;
-            words_.push_back({symbols_.size(), count, static_cast<uint32_t>(piece.size())});
+            words_.push_back({count, static_cast<uint32_t>(symbols_.size()), static_cast<uint32_t>(piece.size())});
             for (unsigned char byte : piece) symbols_.push_back(byte);
         });
     }
@@ -191,10 +194,12 @@ private:
         push_grown();
     }
 
+    // 16 bytes, so four records share a cache line: the merge loop reads one
+    // for every word a pair may be in.
     struct Word {
-        uint64_t start;  // into symbols_
         int64_t count;
-        uint32_t size;  // shrinks as merges apply
+        uint32_t start;  // into symbols_
+        uint32_t size;   // shrinks as merges apply
     };
     std::vector<uint32_t> symbols_;  // all words back to back
     std::vector<Word> words_;
