@@ -108,12 +108,19 @@ private:
     }
 
     uint32_t pair_number(PairKey key) {
+        // A merge touches few distinct neighbour pairs (the letters around
+        // "e" and "r", say) but looks each up once per occurrence, and the
+        // pair index is too large to stay in cache. Pair numbers never change,
+        // so a small direct-mapped cache of them needs no invalidation.
+        RecentPair& recent = recent_[(key * 0x9e3779b97f4a7c15ULL) >> (64 - kRecentBits)];
+        if (recent.key == key) return recent.number;
         const uint32_t index = pairs_.find_or_add(key);
         if (index == pair_count_.size()) {
             pair_count_.push_back(0);
             pair_words_.emplace_back();
             pair_stamp_.push_back(0);
         }
+        recent = {key, index};
         return index;
     }
 
@@ -205,6 +212,12 @@ private:
     std::vector<Word> words_;
 
     PairIndex pairs_;
+    struct RecentPair {
+        PairKey key = ~PairKey{0};  // no pair has this key: ids stay far below 2^32 - 1
+        uint32_t number = 0;
+    };
+    static constexpr int kRecentBits = 12;  // 4096 entries, 64 KiB: 10 and 14 bits measured no better
+    std::vector<RecentPair> recent_ = std::vector<RecentPair>(size_t{1} << kRecentBits);
     std::vector<int64_t> pair_count_;
     std::vector<std::vector<uint32_t>> pair_words_;  // words that may contain the pair
     std::vector<uint32_t> pair_stamp_;  // the merge that last listed the pair in grown_
@@ -224,7 +237,7 @@ TrainResult Trainer::run(size_t num_merges, const std::function<void(size_t)>& p
 
     while (result.merges.size() < num_merges && !heap_.empty()) {
         const Candidate top = heap_.pop();
-        const uint32_t index = pairs_.find_or_add(top.pair);
+        const uint32_t index = pair_number(top.pair);
         const int64_t current = pair_count_[index];
         if (top.count != current) {
             // Stale: the stored count is no longer the pair's count. Put it
