@@ -285,3 +285,17 @@ def test_ctrl_c_while_counting_one_long_text():
 def test_ctrl_c_while_counting_many_texts():
     texts = ["some words " * 1_000] * 200  # 2.2 million characters, 11,000 per text
     run_interrupted(lambda: train(texts, 300, pattern=SLOW_PATTERN, num_threads=2, batch_size=10))
+
+
+def test_ctrl_c_while_counting_an_arrow_array():
+    import pyarrow as pa
+
+    texts = pa.array(["some words " * 1_000] * 200, type=pa.large_string())
+    run_interrupted(lambda: train(texts, 300, pattern=SLOW_PATTERN, num_threads=2))
+
+
+def test_ctrl_c_while_reading_a_stream():
+    from datasets import Dataset
+
+    stream = Dataset.from_dict({"text": ["some words " * 1_000] * 200}).to_iterable_dataset()
+    run_interrupted(lambda: train(stream, 300, pattern=SLOW_PATTERN, num_threads=2, batch_size=10))
