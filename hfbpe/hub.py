@@ -181,6 +181,9 @@ def push_to_hub(
     message = commit_message or f"Upload tokenizer ({tokenizer.n_vocab} tokens) trained with hfbpe"
     with _naming_the_repo(repo_id, api.endpoint):
         api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        if revision is not None and not revision.startswith("refs/pr/"):
+            # A branch that does not exist yet is made from main, as transformers' push_to_hub does.
+            api.create_branch(repo_id, branch=revision, exist_ok=True, repo_type="model")
         if _repo_has_foreign_card(api, repo_id, revision):
             del files[CARD_FILE]  # pushing a tokenizer into a model's repo keeps the model's card
         operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=content) for name, content in files.items()]

@@ -221,7 +221,8 @@ class Tokenizer:
 
         The repo is created if it does not exist (`private` applies then).
         token: a Hub token; None uses the one huggingface_hub finds.
-        revision: the branch to commit to; create_pr opens a pull request instead.
+        revision: the branch to commit to (made from main if it does not exist);
+            create_pr opens a pull request instead.
         Returns huggingface_hub's CommitInfo. Hub errors keep their type and name the repo;
         an unreachable Hub raises ConnectionError.
         """

@@ -166,6 +166,14 @@ class RepoStore:
             repo.refs["main"] = first.sha
             return repo, True
 
+    def create_branch(self, repo: Repo, branch: str, starting_point: str) -> bool:
+        """Points a new branch at `starting_point`'s commit; False when the branch exists."""
+        with self._lock:
+            if branch in repo.refs:
+                return False
+            repo.refs[branch] = self.resolve(repo, starting_point)
+            return True
+
     def delete(self, repo_type: str, repo_id: str) -> bool:
         with self._lock:
             return self._repos.pop((repo_type, repo_id), None) is not None
@@ -430,6 +438,8 @@ class HubRequestHandler(BaseHTTPRequestHandler):
                     return self._preupload(repo_type, repo_id, split_revision(rest[1:])[0])
                 if action == "commit" and method == "POST":
                     return self._commit(repo_type, repo_id, split_revision(rest[1:])[0])
+                if action == "branch" and method == "POST" and len(rest) >= 2:
+                    return self._create_branch(repo_type, repo_id, "/".join(rest[1:]))
         elif method in ("GET", "HEAD") and "resolve" in s:
             # /{ns}/{name}/resolve/... for models, /datasets/{ns}/{name}/resolve/... otherwise
             at = s.index("resolve")
@@ -444,6 +454,14 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         raise HubError(404, f"FakeHub does not implement {method} {urlsplit(self.path).path}")
 
     # -- endpoints -------------------------------------------------------------------------------
+
+    def _create_branch(self, repo_type: str, repo_id: str, branch: str) -> None:
+        # HfApi.create_branch: 409 when the branch exists (exist_ok=True swallows it).
+        repo, _ = self._writable(repo_type, repo_id, "create a branch in")
+        body = self._json_body() or {}
+        if not self.hub.store.create_branch(repo, branch, body.get("startingPoint") or "main"):
+            raise HubError(409, f"Reference already exists: refs/heads/{branch}")
+        self._send_json(200, {})
 
     def _whoami(self) -> None:
         user = self._user()

@@ -281,3 +281,12 @@ def test_no_token_is_not_a_connection_error(hub, tokenizer, monkeypatch):
     with pytest.raises((HfHubHTTPError, OSError)) as info:
         tokenizer.push_to_hub("alice/tok")
     assert not isinstance(info.value, ConnectionError)
+
+
+def test_push_to_a_new_branch(hub, tokenizer):
+    tokenizer.push_to_hub("alice/tok")
+    other = hfbpe.train(["a small other corpus"] * 10, 270, show_progress=False)
+    other.push_to_hub("alice/tok", revision="v2")
+    other.push_to_hub("alice/tok", revision="v2", eos_token=None)  # the branch exists now: no error
+    assert hfbpe.from_pretrained("alice/tok", revision="v2").mergeable_ranks == other.mergeable_ranks
+    assert hfbpe.from_pretrained("alice/tok").mergeable_ranks == tokenizer.mergeable_ranks
