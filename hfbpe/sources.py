@@ -57,6 +57,12 @@ def open_source(
         return open_source(_pick_split(data, split), text_column=text_column, batch_size=batch_size)
     if split is not None and not _is_dataset(data, datasets):
         raise ValueError(f"split={split!r} only applies to a DatasetDict or IterableDatasetDict")
+    column_of = _dataset_column(data, datasets)
+    if column_of is not None:  # ds["text"]: read the dataset's column, not str by str
+        source, name = column_of
+        if text_column is not None and text_column != name:
+            raise ValueError(f"text_column={text_column!r} given with the column {name!r} of a dataset")
+        return open_source(source, text_column=name, batch_size=batch_size)
     if datasets is not None and isinstance(data, datasets.Dataset):
         return _dataset_source(data, text_column, batch_size)
     if datasets is not None and isinstance(data, datasets.IterableDataset):
@@ -95,6 +101,20 @@ def _datasets_module():
 
 def _is_dataset(data: Any, datasets) -> bool:
     return datasets is not None and isinstance(data, (datasets.DatasetDict, datasets.IterableDatasetDict))
+
+
+def _dataset_column(data: Any, datasets) -> tuple[Any, str] | None:
+    """(dataset, column name) for the lazy column objects datasets returns for ds["text"]."""
+    if datasets is None:
+        return None
+    kinds = tuple(
+        kind
+        for kind in (getattr(datasets.arrow_dataset, "Column", None), getattr(datasets.iterable_dataset, "IterableColumn", None))
+        if kind is not None
+    )
+    if kinds and isinstance(data, kinds):
+        return data.source, data.column_name
+    return None
 
 
 def _pick_split(data, split: str | None):

@@ -376,3 +376,13 @@ def test_a_stream_batch_of_nothing_but_nulls(files, texts):
 def test_progress_total_counts_texts_not_batches(texts):
     assert open_source(texts).num_rows == len(texts)
     assert open_source([texts[:10], texts[10:20]]).num_rows is None
+
+
+def test_a_dataset_column_is_read_from_arrow(texts, expected):
+    ds = Dataset.from_dict({"text": texts, "title": ["t"] * len(texts)})
+    tokenizer = train(ds["text"])
+    assert tokenizer.merges == expected
+    assert tokenizer.training_summary["data"]["column"] == "text"  # read as the dataset's column
+    assert train(ds.to_iterable_dataset()["text"]).merges == expected
+    with pytest.raises(ValueError, match="text_column='title' given with the column 'text'"):
+        train(ds["text"], text_column="title")
