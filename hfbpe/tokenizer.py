@@ -177,6 +177,25 @@ class Tokenizer:
             self._encoding = encoding
         return encoding
 
+    def to_tokenizers(self):
+        """A 🤗 `tokenizers.Tokenizer` with the same ids as `encode` (special tokens always split off,
+        as in tokenizers). Needs the `tokenizers` package."""
+        import json
+
+        from tokenizers import Tokenizer as HFTokenizer
+
+        from .hf_format import tokenizer_json
+
+        return HFTokenizer.from_str(json.dumps(tokenizer_json(self._pattern, self._mergeable_ranks, self._special_tokens)))
+
+    def to_transformers(self, **roles: str | None):
+        """A transformers `PreTrainedTokenizerFast` over `to_tokenizers()`; `roles` are bos_token,
+        eos_token, pad_token, unk_token (default: this tokenizer's special_token_roles). Needs transformers."""
+        from transformers import PreTrainedTokenizerFast
+
+        chosen = self._roles(**roles)
+        return PreTrainedTokenizerFast(tokenizer_object=self.to_tokenizers(), clean_up_tokenization_spaces=False, **chosen)
+
     # Files and the Hub ---------------------------------------------------------------
 
     def save_pretrained(

@@ -100,3 +100,13 @@ def test_vocab_uses_the_byte_level_alphabet(trained):
     vocab = tokenizer_json(trained.pattern, trained.mergeable_ranks, {})["model"]["vocab"]
     assert vocab[as_byte_level(b" the")] == trained.mergeable_ranks[b" the"]
     assert len(vocab) == trained.vocab_size
+
+
+def test_in_memory_exports(trained, held_out_slice):
+    texts = held_out_slice[:40]
+    expected = [trained.encode(t) for t in texts]
+    assert [e.ids for e in trained.to_tokenizers().encode_batch(texts, add_special_tokens=False)] == expected
+    fast = trained.to_transformers(bos_token="<|bos|>", eos_token="<|endoftext|>")
+    assert fast(texts, add_special_tokens=False)["input_ids"] == expected
+    assert (fast.bos_token, fast.eos_token, fast.pad_token) == ("<|bos|>", "<|endoftext|>", None)
+    assert fast.decode(expected[0]) == texts[0]
