@@ -142,13 +142,30 @@ private:
         }
     }
 
+    // Before any merge every symbol is a byte, so every pair is one of 65,536:
+    // count them in plain arrays indexed by the two bytes, then number them.
     void count_pairs() {
-        ++stamp_;
+        constexpr size_t kBytePairs = 256 * 256;
+        std::vector<int64_t> counts(kBytePairs, 0);
+        std::vector<std::vector<uint32_t>> words(kBytePairs);
         for (uint32_t w = 0; w < words_.size(); ++w) {
             const uint32_t* s = &symbols_[words_[w].start];
-            for (uint32_t i = 0; i + 1 < words_[w].size; ++i) change(s[i], s[i + 1], words_[w].count, w);
+            const int64_t count = words_[w].count;
+            for (uint32_t i = 0; i + 1 < words_[w].size; ++i) {
+                const size_t pair = s[i] << 8 | s[i + 1];
+                if (__builtin_add_overflow(counts[pair], count, &counts[pair])) [[unlikely]] {
+                    throw std::overflow_error("a pair count overflows a signed 64-bit integer");
+                }
+                if (words[pair].empty() || words[pair].back() != w) words[pair].push_back(w);
+            }
         }
-        push_grown();
+        for (size_t pair = 0; pair < kBytePairs; ++pair) {
+            if (counts[pair] == 0) continue;
+            const uint32_t index = pair_number(pair_key(static_cast<uint32_t>(pair >> 8), pair & 0xFF));
+            pair_count_[index] = counts[pair];
+            pair_words_[index] = std::move(words[pair]);
+            heap_.push({counts[pair], pairs_.key(index)});
+        }
     }
 
     // A pair only enters the heap when its count grows, with the count it has
