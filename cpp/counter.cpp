@@ -103,24 +103,21 @@ void Counter::count_batch(const std::vector<TextView>& texts, const std::functio
     try {
         run_on_threads(
             num_threads, [&](int t) { count_texts(*workers_[t], texts, end, next, first_bad); }, poll, cancelled_);
+        const size_t bad = first_bad.load();
+        if (bad != std::numeric_limits<size_t>::max()) {
+            std::string scratch;
+            std::string_view unused;
+            size_t chars = 0, position = 0;
+            as_utf8(crop_to_chars(texts[bad], limits_.doc_cap), scratch, unused, chars, position);
+            clear_local();
+            throw InvalidText(bad, "contains a lone surrogate at character " + std::to_string(position) +
+                                       ", which cannot be encoded as UTF-8");
+        }
     } catch (...) {
         // Nothing of this batch was counted: the budget must not keep it either.
         chars_budgeted_ = budgeted_before;
         exhausted_ = exhausted_before;
         throw;
-    }
-
-    const size_t bad = first_bad.load();
-    if (bad != std::numeric_limits<size_t>::max()) {
-        std::string scratch;
-        std::string_view unused;
-        size_t chars = 0, position = 0;
-        as_utf8(crop_to_chars(texts[bad], limits_.doc_cap), scratch, unused, chars, position);
-        clear_local();
-        chars_budgeted_ = budgeted_before;
-        exhausted_ = exhausted_before;
-        throw InvalidText(bad, "contains a lone surrogate at character " + std::to_string(position) +
-                                   ", which cannot be encoded as UTF-8");
     }
 
     // Each shard of the result is written by exactly one thread. An

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._files import make_public
 from .hf_format import tokenizer_json
 from .model_card import model_card
 
@@ -98,7 +99,7 @@ def save_pretrained(tokenizer: Tokenizer, directory: str | os.PathLike, roles: d
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a saved folder should not be
+        make_public(staging, directory=True)
         for name, content in files.items():
             with open(staging / name, "wb") as f:
                 f.write(content)
@@ -117,20 +118,20 @@ def save_pretrained(tokenizer: Tokenizer, directory: str | os.PathLike, roles: d
 
 
 def load_folder(directory: Path) -> Tokenizer:
-    from .tokenizer import Tokenizer
-
     path = directory / CONFIG_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{directory} holds no {CONFIG_FILE}: not a tokenizer saved by hfbpe")
-    return tokenizer_from_config(json.loads(path.read_text(encoding="utf-8")), str(directory), Tokenizer)
+    return tokenizer_from_config(json.loads(path.read_text(encoding="utf-8")), str(directory))
 
 
-def tokenizer_from_config(config: dict[str, Any], where: str, cls) -> Tokenizer:
+def tokenizer_from_config(config: dict[str, Any], where: str) -> Tokenizer:
+    from .tokenizer import Tokenizer
+
     version = config.get("format_version")
     if version != FORMAT_VERSION:
         raise ValueError(f"{where}: {CONFIG_FILE} has format_version {version!r}; this hfbpe reads {FORMAT_VERSION}")
     try:
-        tokenizer = cls(config["pattern"], [tuple(m) for m in config["merges"]], config["special_tokens"])
+        tokenizer = Tokenizer(config["pattern"], [tuple(m) for m in config["merges"]], config["special_tokens"])
     except KeyError as e:
         raise ValueError(f"{where}: {CONFIG_FILE} lacks {e.args[0]!r}") from None
     tokenizer.training_summary = config.get("training") or None
@@ -222,20 +223,6 @@ class _naming_the_repo:
                 f"pushing to {self.repo_id!r}: could not reach the Hub at {self.endpoint}: {error}"
             ) from error
         return False
-
-
-def _umask() -> int:
-    """The process umask, read without changing it where Linux allows (os.umask would, briefly, for every thread)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _is_hfbpe_card(text: str) -> bool:

@@ -191,7 +191,7 @@ def _iterable_dataset_source(ds, text_column: str | None, batch_size: int) -> So
         if pending:
             yield _concat(pending)
 
-    description = _describe(ds.info, ds.split, column) if column else _describe(ds.info, ds.split, "")
+    description = _describe(ds.info, ds.split, column or "")
     return Source(rebatched(), None, description)
 
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import _core
+from ._files import make_public
 
 # Summary fields that add up when two tables are combined.
 _ADDITIVE = ("documents", "chars", "bytes", "nulls", "invalid_utf8", "count_seconds")
@@ -130,9 +131,7 @@ class WordCounts:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
-            from .hub import _umask
-
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a saved file should not be
+            make_public(tmp)
             pq.write_table(table, tmp)
             os.replace(tmp, path)
         except BaseException:
