@@ -155,7 +155,7 @@ Setup = tuple[Callable[[], Any], Callable[[Any], tuple[dict, list[tuple[bytes, i
 
 def _hfbpe_report(tok: Any) -> tuple[dict, list[tuple[bytes, int]]]:
     keys = ("documents", "bytes", "distinct_pieces", "count_seconds", "merge_seconds", "num_threads",
-            "merges", "merges_into_existing_tokens", "vocab_size")
+            "merges", "vocab_size")
     info = {k: tok.training_summary.get(k) for k in keys}
     return info, [(bytes(b), int(r)) for b, r in tok.get_mergeable_ranks()]
 

@@ -137,10 +137,9 @@ nb::tuple train(const WordCounts& counts, size_t num_merges, nb::object progress
             if (!progress.is_none()) progress(merges_done);
         });
     }
-    nb::list merges, redundant;
+    nb::list merges;
     for (const Merge& m : result.merges) merges.append(nb::make_tuple(m.left, m.right));
-    for (const auto& r : result.redundant) redundant.append(nb::make_tuple(r.pair.left, r.pair.right, r.existing));
-    return nb::make_tuple(merges, redundant, result.words);
+    return nb::make_tuple(merges, result.words);
 }
 
 // The counts as three flat buffers (piece bytes back to back, n + 1 int64
@@ -257,5 +256,5 @@ NB_MODULE(_core, m) {
         .def_prop_ro("exhausted", &Counter::exhausted, "Whether max_chars was reached.");
 
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(),
-          "Learns up to `num_merges` merges; returns (merges, redundant merges, words).");
+          "Learns up to `num_merges` merges; returns (merges, words).");
 }

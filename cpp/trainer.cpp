@@ -1,5 +1,6 @@
 #include "trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <stdexcept>
@@ -18,10 +19,23 @@ PairKey pair_key(uint32_t left, uint32_t right) { return (static_cast<uint64_t>(
 uint32_t left_of(PairKey key) { return static_cast<uint32_t>(key >> 32); }
 uint32_t right_of(PairKey key) { return static_cast<uint32_t>(key); }
 
-// Dense numbering of the pairs seen so far, so that per-pair state lives in
-// plain vectors indexed by pair number.
+constexpr uint32_t kUntracked = std::numeric_limits<uint32_t>::max();
+
+// Dense numbering of the tracked pairs, so that per-pair state lives in plain
+// vectors indexed by pair number.
 class PairIndex {
 public:
+    // The pair's number, or kUntracked.
+    uint32_t find(PairKey key) const {
+        if (slots_.empty()) return kUntracked;
+        const size_t mask = slots_.size() - 1;
+        for (size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
+            const uint32_t slot = slots_[i];
+            if (slot == 0) return kUntracked;
+            if (keys_[slot - 1] == key) return slot - 1;
+        }
+    }
+
     uint32_t find_or_add(PairKey key) {
         if (2 * (keys_.size() + 1) > slots_.size()) grow();
         const size_t mask = slots_.size() - 1;
@@ -41,7 +55,7 @@ public:
 private:
     void grow() {
         const size_t capacity = slots_.empty() ? 1024 : 2 * slots_.size();
-        if (capacity / 2 >= std::numeric_limits<uint32_t>::max()) throw std::length_error("too many distinct pairs");
+        if (capacity / 2 >= kUntracked) throw std::length_error("too many distinct pairs");
         slots_.assign(capacity, 0);
         const size_t mask = capacity - 1;
         for (size_t index = 0; index < keys_.size(); ++index) {
@@ -68,12 +82,38 @@ struct BetterCandidate {
     }
 };
 
+void checked_increase(int64_t& total, int64_t delta) {
+    // A pair can occur more often than any single piece (a word holds it
+    // several times), so its count can overflow even when piece counts do not.
+    if (__builtin_add_overflow(total, delta, &total)) [[unlikely]] {
+        throw std::overflow_error("a pair count overflows a signed 64-bit integer");
+    }
+}
+
+// The count below which a pair can never be merged in the first `num_merges`
+// merges: the count of the num_merges-th most frequent word (of two or more
+// bytes). Before merge k, only k - 1 tokens exist beyond the bytes, so at
+// least one of those num_merges words is still two or more tokens and holds
+// a pair at least that frequent: every merge's count is at least this.
+// A pair's count is largest when the pair first appears (merges only remove
+// occurrences of existing pairs; new occurrences always involve the new
+// token), so a pair that appears with a smaller count never needs tracking.
+int64_t lowest_mergeable_count(std::vector<int64_t> word_counts, size_t num_merges) {
+    if (num_merges == 0 || word_counts.size() < num_merges) return 1;
+    const auto nth = word_counts.begin() + static_cast<std::ptrdiff_t>(num_merges - 1);
+    std::nth_element(word_counts.begin(), nth, word_counts.end(), std::greater<int64_t>());
+    return std::max<int64_t>(*nth, 1);
+}
+
+// Symbol is the type of a token id inside the words: uint16_t when the
+// vocabulary fits in 65,536 ids, which halves the memory the merge loop walks.
+template <class Symbol>
 class Trainer {
 public:
-    explicit Trainer(const WordCounts& counts) {
+    Trainer(const WordCounts& counts, size_t num_merges) {
         tokens_.reserve(256);
         for (int b = 0; b < 256; ++b) add_token(std::string(1, static_cast<char>(b)));
-        load_words(counts);
+        load_words(counts, num_merges);
         count_pairs();
     }
 
@@ -85,20 +125,22 @@ private:
         tokens_.push_back(std::move(bytes));
     }
 
-    void load_words(const WordCounts& counts) {
+    void load_words(const WordCounts& counts, size_t num_merges) {
         // Sized exactly first: these two arrays are most of the trainer's memory,
         // and growing them by doubling would leave up to half of it unused.
-        size_t num_words = 0, num_symbols = 0;
+        std::vector<int64_t> word_counts;
+        size_t num_symbols = 0;
         counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
             if (piece.size() < 2 || count <= 0) return;
-            ++num_words;
+            word_counts.push_back(count);
             num_symbols += piece.size();
         });
         if (num_symbols >= std::numeric_limits<uint32_t>::max()) {
             throw std::length_error("the distinct pieces hold more than 4 GiB of bytes");
         }
-        words_.reserve(num_words);
+        words_.reserve(word_counts.size());
         symbols_.reserve(num_symbols);
+        min_count_ = lowest_mergeable_count(std::move(word_counts), num_merges);
         // Single-byte pieces hold no pair and can never change: leave them out.
         counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
             if (piece.size() < 2 || count <= 0) return;
@@ -107,68 +149,56 @@ private:
         });
     }
 
-    uint32_t pair_number(PairKey key) {
-        // A merge touches few distinct neighbour pairs (the letters around
-        // "e" and "r", say) but looks each up once per occurrence, and the
-        // pair index is too large to stay in cache. Pair numbers never change,
-        // so a small direct-mapped cache of them needs no invalidation.
-        RecentPair& recent = recent_[(key * 0x9e3779b97f4a7c15ULL) >> (64 - kRecentBits)];
-        if (recent.key == key) return recent.number;
+    // Numbers a pair for tracking: count, word list and heap entries.
+    uint32_t track(PairKey key) {
         const uint32_t index = pairs_.find_or_add(key);
         if (index == pair_count_.size()) {
             pair_count_.push_back(0);
             pair_words_.emplace_back();
             pair_stamp_.push_back(0);
         }
-        recent = {key, index};
         return index;
     }
 
-    // Adds `delta` occurrences of a pair in word `word`. Words are visited one
-    // after the other, so a word is listed once per pair by checking the last entry.
-    void change(uint32_t left, uint32_t right, int64_t delta, uint32_t word) {
-        const uint32_t index = pair_number(pair_key(left, right));
-        // A pair can occur more often than any single piece (a word holds it
-        // several times), so its count can overflow even when piece counts do not.
-        if (__builtin_add_overflow(pair_count_[index], delta, &pair_count_[index])) [[unlikely]] {
-            throw std::overflow_error("a pair count overflows a signed 64-bit integer");
-        }
-        if (delta <= 0) return;
-        std::vector<uint32_t>& words = pair_words_[index];
-        if (words.empty() || words.back() != word) words.push_back(word);
-        if (pair_stamp_[index] != stamp_) {
-            pair_stamp_[index] = stamp_;
-            grown_.push_back(index);
-        }
-    }
-
     // Before any merge every symbol is a byte, so every pair is one of 65,536:
-    // count them in plain arrays indexed by the two bytes, then number them.
+    // count them in plain arrays indexed by the two bytes, then list the words
+    // of the pairs worth tracking, each list allocated once at its final size.
     void count_pairs() {
         constexpr size_t kBytePairs = 256 * 256;
         std::vector<int64_t> counts(kBytePairs, 0);
-        std::vector<std::vector<uint32_t>> words(kBytePairs);
-        for (uint32_t w = 0; w < words_.size(); ++w) {
-            const uint32_t* s = &symbols_[words_[w].start];
-            const int64_t count = words_[w].count;
-            for (uint32_t i = 0; i + 1 < words_[w].size; ++i) {
-                const size_t pair = s[i] << 8 | s[i + 1];
-                if (__builtin_add_overflow(counts[pair], count, &counts[pair])) [[unlikely]] {
-                    throw std::overflow_error("a pair count overflows a signed 64-bit integer");
-                }
-                if (words[pair].empty() || words[pair].back() != w) words[pair].push_back(w);
+        std::vector<uint32_t> num_words(kBytePairs, 0), last_word(kBytePairs, kUntracked);
+        for_each_byte_pair([&](size_t pair, uint32_t w) {
+            checked_increase(counts[pair], words_[w].count);
+            if (last_word[pair] != w) {
+                last_word[pair] = w;
+                ++num_words[pair];
             }
-        }
+        });
+        std::vector<uint32_t> number(kBytePairs, kUntracked);
         for (size_t pair = 0; pair < kBytePairs; ++pair) {
-            if (counts[pair] == 0) continue;
-            const uint32_t index = pair_number(pair_key(static_cast<uint32_t>(pair >> 8), pair & 0xFF));
+            if (counts[pair] < min_count_) continue;
+            const uint32_t index = track(pair_key(static_cast<uint32_t>(pair >> 8), pair & 0xFF));
             pair_count_[index] = counts[pair];
-            pair_words_[index] = std::move(words[pair]);
+            pair_words_[index].reserve(num_words[pair]);
             heap_.push({counts[pair], pairs_.key(index)});
+            number[pair] = index;
+        }
+        for_each_byte_pair([&](size_t pair, uint32_t w) {
+            if (number[pair] == kUntracked) return;
+            std::vector<uint32_t>& words = pair_words_[number[pair]];
+            if (words.empty() || words.back() != w) words.push_back(w);
+        });
+    }
+
+    template <class F>
+    void for_each_byte_pair(F&& f) const {
+        for (uint32_t w = 0; w < words_.size(); ++w) {
+            const Symbol* s = &symbols_[words_[w].start];
+            for (uint32_t i = 0; i + 1 < words_[w].size; ++i) f(static_cast<size_t>(s[i] << 8 | s[i + 1]), w);
         }
     }
 
-    // A pair only enters the heap when its count grows, with the count it has
+    // A pair only enters the heap when it appears, with the count it has
     // then; counts that later shrink leave stale entries behind, which the
     // loop re-validates when they surface (lazy deletion).
     void push_grown() {
@@ -178,12 +208,29 @@ private:
         grown_.clear();
     }
 
+    void mark_grown(uint32_t index) {
+        if (pair_stamp_[index] != stamp_) {
+            pair_stamp_[index] = stamp_;
+            grown_.push_back(index);
+        }
+    }
+
     // Replaces every occurrence of (left, right) by `merged` in the words that
-    // may hold it and updates the pair counts of their neighbours, as rustbpe does.
+    // may hold it, and moves the counts of the neighbouring pairs.
+    //
+    // Every count that changes is (x, left) -> (x, merged) for a left neighbour
+    // x, or (right, y) -> (merged, y) for a right neighbour y, by the count of
+    // the word. A merge has up to hundreds of thousands of occurrences but
+    // only a few hundred distinct neighbours, so the moves are summed per
+    // neighbour in small dense arrays first and the pair index is touched
+    // once per neighbour, not once per occurrence.
     void apply_merge(uint32_t pair_index, uint32_t left, uint32_t right, uint32_t merged) {
         std::vector<uint32_t> words;
         words.swap(pair_words_[pair_index]);
         ++stamp_;
+        left_side_.begin(tokens_.size());
+        right_side_.begin(tokens_.size());
+        int64_t merged_away = 0;
         const size_t n = words.size();
         for (size_t k = 0; k < n; ++k) {
             // The words of a pair are scattered over memory, and waiting for
@@ -192,22 +239,18 @@ private:
             if (k + 16 < n) __builtin_prefetch(&words_[words[k + 16]]);
             if (k + 8 < n) __builtin_prefetch(&symbols_[words_[words[k + 8]].start]);
             const uint32_t w = words[k];
-            uint32_t* s = &symbols_[words_[w].start];
+            Symbol* s = &symbols_[words_[w].start];
             const uint32_t size = words_[w].size;
             const int64_t count = words_[w].count;
             uint32_t out = 0;
             for (uint32_t i = 0; i < size;) {
                 if (i + 1 < size && s[i] == left && s[i + 1] == right) {
-                    if (out > 0) {
-                        change(s[out - 1], left, -count, w);
-                        change(s[out - 1], merged, count, w);
-                    }
-                    pair_count_[pair_index] -= count;
-                    if (i + 2 < size) {
-                        change(right, s[i + 2], -count, w);
-                        change(merged, s[i + 2], count, w);
-                    }
-                    s[out++] = merged;
+                    // The left neighbour is read from the output, so in "a b a b"
+                    // the second occurrence sees the first one's merged token.
+                    if (out > 0) left_side_.add(s[out - 1], count, w);
+                    if (i + 2 < size) right_side_.add(s[i + 2], count, w);
+                    checked_increase(merged_away, count);
+                    s[out++] = static_cast<Symbol>(merged);
                     i += 2;
                 } else {
                     s[out++] = s[i++];
@@ -215,8 +258,72 @@ private:
             }
             words_[w].size = out;
         }
+        pair_count_[pair_index] -= merged_away;
+        // Right side first: in "a b a b" the right side creates (merged, a)
+        // and the left side then takes it away again, as an old pair.
+        right_side_.settle(*this, [&](uint32_t y) { return pair_key(right, y); },
+                           [&](uint32_t y) { return pair_key(merged, y); });
+        left_side_.settle(*this, [&](uint32_t x) { return pair_key(x, left); },
+                          [&](uint32_t x) { return pair_key(x, merged); });
         push_grown();
     }
+
+    // The neighbours on one side of a merge: per neighbour symbol, the count
+    // that moves from its old pair to its new pair, and the words (in visit
+    // order) where the new pair now occurs.
+    class NeighbourMoves {
+    public:
+        void begin(size_t num_tokens) {
+            if (moved_.size() < num_tokens) {
+                moved_.resize(num_tokens, 0);
+                events_per_.resize(num_tokens, 0);
+                number_.resize(num_tokens);
+            }
+        }
+
+        void add(uint32_t neighbour, int64_t count, uint32_t word) {
+            int64_t& moved = moved_[neighbour];
+            if (moved == 0) touched_.push_back(neighbour);
+            checked_increase(moved, count);
+            ++events_per_[neighbour];
+            events_.push_back({neighbour, word});
+        }
+
+        // Moves the summed counts in the pair index and lists the words under
+        // each new pair that is frequent enough to be tracked, each word once.
+        template <class OldKey, class NewKey>
+        void settle(Trainer& trainer, OldKey old_key, NewKey new_key) {
+            for (uint32_t x : touched_) {
+                const int64_t moved = moved_[x];
+                moved_[x] = 0;
+                const uint32_t old = trainer.pairs_.find(old_key(x));
+                if (old != kUntracked) trainer.pair_count_[old] -= moved;
+                number_[x] = kUntracked;
+                if (moved >= trainer.min_count_) {
+                    const uint32_t index = trainer.track(new_key(x));
+                    checked_increase(trainer.pair_count_[index], moved);
+                    trainer.pair_words_[index].reserve(trainer.pair_words_[index].size() + events_per_[x]);
+                    trainer.mark_grown(index);
+                    number_[x] = index;
+                }
+                events_per_[x] = 0;
+            }
+            for (const auto& [x, word] : events_) {
+                if (number_[x] == kUntracked) continue;
+                std::vector<uint32_t>& words = trainer.pair_words_[number_[x]];
+                if (words.empty() || words.back() != word) words.push_back(word);
+            }
+            touched_.clear();
+            events_.clear();
+        }
+
+    private:
+        std::vector<int64_t> moved_;        // by neighbour symbol; 0 when untouched this merge
+        std::vector<uint32_t> events_per_;  // by neighbour symbol: its entries in events_
+        std::vector<uint32_t> number_;      // by neighbour symbol: its new pair's number, or kUntracked
+        std::vector<uint32_t> touched_;
+        std::vector<std::pair<uint32_t, uint32_t>> events_;  // (neighbour, word)
+    };
 
     // 16 bytes, so four records share a cache line: the merge loop reads one
     // for every word a pair may be in.
@@ -225,28 +332,27 @@ private:
         uint32_t start;  // into symbols_
         uint32_t size;   // shrinks as merges apply
     };
-    std::vector<uint32_t> symbols_;  // all words back to back
+    std::vector<Symbol> symbols_;  // all words back to back
     std::vector<Word> words_;
 
+    // Pairs whose count when they appear is below this are never merged
+    // within the merges asked for, so they get no number, list or heap entry.
+    int64_t min_count_ = 1;
     PairIndex pairs_;
-    struct RecentPair {
-        PairKey key = ~PairKey{0};  // no pair has this key: ids stay far below 2^32 - 1
-        uint32_t number = 0;
-    };
-    static constexpr int kRecentBits = 12;  // 4096 entries, 64 KiB: 10 and 14 bits measured no better
-    std::vector<RecentPair> recent_ = std::vector<RecentPair>(size_t{1} << kRecentBits);
     std::vector<int64_t> pair_count_;
     std::vector<std::vector<uint32_t>> pair_words_;  // words that may contain the pair
     std::vector<uint32_t> pair_stamp_;  // the merge that last listed the pair in grown_
     std::vector<uint32_t> grown_;
-    uint32_t stamp_ = 0;  // one per merge and one for the initial count: far below 2^32
+    uint32_t stamp_ = 0;  // one per merge: far below 2^32
+    NeighbourMoves left_side_, right_side_;
 
     DaryHeap<Candidate, 8, BetterCandidate> heap_;
     std::vector<std::string> tokens_;
     std::unordered_map<std::string, uint32_t> token_ids_;
 };
 
-TrainResult Trainer::run(size_t num_merges, const std::function<void(size_t)>& progress) {
+template <class Symbol>
+TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(size_t)>& progress) {
     TrainResult result;
     result.words = words_.size();
     using Clock = std::chrono::steady_clock;
@@ -254,7 +360,7 @@ TrainResult Trainer::run(size_t num_merges, const std::function<void(size_t)>& p
 
     while (result.merges.size() < num_merges && !heap_.empty()) {
         const Candidate top = heap_.pop();
-        const uint32_t index = pair_number(top.pair);
+        const uint32_t index = pairs_.find(top.pair);
         const int64_t current = pair_count_[index];
         if (top.count != current) {
             // Stale: the stored count is no longer the pair's count. Put it
@@ -264,16 +370,15 @@ TrainResult Trainer::run(size_t num_merges, const std::function<void(size_t)>& p
         }
         const uint32_t left = left_of(top.pair), right = right_of(top.pair);
         std::string bytes = tokens_[left] + tokens_[right];
-        auto existing = token_ids_.find(bytes);
-        uint32_t merged;
-        if (existing != token_ids_.end()) {
-            merged = existing->second;
-            result.redundant.push_back({{left, right}, merged});
-        } else {
-            merged = static_cast<uint32_t>(tokens_.size());
-            add_token(std::move(bytes));
-            result.merges.push_back({left, right});
+        if (token_ids_.count(bytes) != 0) {
+            // Impossible (see README, "A merge never recreates a token"), and the
+            // untracked pairs rely on it: a merged token is always new.
+            throw std::logic_error("internal error: merge (" + std::to_string(left) + ", " + std::to_string(right) +
+                                   ") recreates token " + std::to_string(token_ids_[bytes]));
         }
+        const uint32_t merged = static_cast<uint32_t>(tokens_.size());
+        add_token(std::move(bytes));
+        result.merges.push_back({left, right});
         apply_merge(index, left, right, merged);
 
         const auto now = Clock::now();
@@ -289,8 +394,8 @@ TrainResult Trainer::run(size_t num_merges, const std::function<void(size_t)>& p
 }  // namespace
 
 TrainResult train_bpe(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress) {
-    Trainer trainer(counts);
-    return trainer.run(num_merges, progress);
+    if (num_merges <= 65536 - 256) return Trainer<uint16_t>(counts, num_merges).run(num_merges, progress);
+    return Trainer<uint32_t>(counts, num_merges).run(num_merges, progress);
 }
 
 }  // namespace hfbpe

@@ -18,13 +18,6 @@ struct Merge {
 struct TrainResult {
     // merges[k] created token 256 + k.
     std::vector<Merge> merges;
-    // Pairs whose bytes were already a token, reached through another merge
-    // order; they were merged into that token (`existing`) without spending an id.
-    struct Redundant {
-        Merge pair;
-        uint32_t existing;
-    };
-    std::vector<Redundant> redundant;
     size_t words = 0;  // distinct pieces of two or more bytes that took part
 };
 

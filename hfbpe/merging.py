@@ -33,7 +33,7 @@ def learn_merges(
         done = merges_done
 
     try:
-        merges, redundant, words = _core.train(counts, num_merges, on_progress)
+        merges, words = _core.train(counts, num_merges, on_progress)
     finally:
         bar.close()
     if len(merges) < num_merges:
@@ -46,7 +46,6 @@ def learn_merges(
         )
     summary = {
         "merges": len(merges),
-        "merges_into_existing_tokens": len(redundant),
         "words": words,
         "merge_seconds": time.perf_counter() - start,
     }

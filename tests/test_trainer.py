@@ -178,11 +178,10 @@ def test_counts_beyond_32_bits():
     assert counts.total == 3_000_000_000 + 2_000_000_000 + 5 + 2**32
     assert counts.to_dict() == {b"abab": 3_000_000_000, b"cd": 2_000_000_000, b"ef": 2**32 + 5}
 
-    merges, redundant, words = _core.train(counts, 10)
+    merges, words = _core.train(counts, 10)
     # In 64 bits: (a,b) 6e9, then (e,f) 4_294_967_301, then (ab,ab) 3e9, then (c,d) 2e9.
     # Wrapped to 32 bits, (a,b) would count 1_705_032_704 and (e,f) 5: (b,a) with 3e9 would come first.
     assert merges == [(97, 98), (101, 102), (256, 256), (99, 100)]
-    assert redundant == []
     assert words == 3
     assert merges == reference_bpe.train_from_counts(counts.to_dict(), 10)
 
@@ -192,7 +191,7 @@ def test_pair_counts_that_overflow_64_bits_are_an_error_not_a_wrap():
     counts = _core.WordCounts()
     counts.add(b"abab", 2**62)
     try:
-        merges, _, _ = _core.train(counts, 3)
+        merges, _ = _core.train(counts, 3)
     except OverflowError:
         return  # README: "an overflow is an error, never a wrap"
     assert merges == [(97, 98), (256, 256)], "the pair count wrapped around"
@@ -219,7 +218,7 @@ def random_counts(rng: random.Random) -> dict[bytes, int]:
 
 
 def test_merges_never_recreate_an_existing_token():
-    """Plain BPE cannot reach the same bytes twice; hfbpe's "merge into the existing token" rule never fires.
+    """Plain BPE cannot reach the same bytes twice; the trainer's internal-error guard never fires.
 
     Why: a span of a word that ends up as one token is never merged across its
     edges, so its tokens evolve exactly as the same bytes would alone (merges
@@ -238,14 +237,41 @@ def test_merges_never_recreate_an_existing_token():
         word_counts = _core.WordCounts()
         for piece, n in counts.items():
             word_counts.add(piece, n)
-        merges, redundant, _ = _core.train(word_counts, 60)
-        assert redundant == [], counts
+        merges, _ = _core.train(word_counts, 60)
         assert merges == expected, counts
 
         if trial % 10 == 0:
             text = " ".join(piece.decode() for piece, n in counts.items() for _ in range(n))
             ranks = rustbpe_ranks([text], 256 + 60, r"\S+")
             assert [b for b, _ in ranks] == vocab
+
+
+def test_pairs_too_rare_to_merge_are_left_out_without_changing_merges():
+    """The trainer does not track pairs that appear with a count below the
+    count of the num_merges-th most frequent word: no pair that rare can be
+    merged within num_merges merges. Many words with counts crowded around that
+    bound, merges checked against the reference trainer."""
+    # Tight: the last merge's count is the bound itself. Disjoint words of equal count need one merge each.
+    counts = {b"ab": 5, b"cd": 5, b"ef": 5, b"gh": 4}
+    word_counts = _core.WordCounts()
+    for piece, n in counts.items():
+        word_counts.add(piece, n)
+    assert _core.train(word_counts, 3)[0] == [(97, 98), (99, 100), (101, 102)]
+
+    rng = random.Random(99)
+    for trial in range(90):
+        counts = {}
+        alphabet = b"abcde"[: rng.randint(2, 5)]
+        choices = [rng.randint(1, 9)] if trial % 3 == 0 else [1, 2, 3, 4, 5, 6, 8, 13, 50]
+        for _ in range(rng.randint(20, 120)):
+            word = bytes(rng.choice(alphabet) for _ in range(rng.randint(2, 8)))
+            counts[word] = counts.get(word, 0) + rng.choice(choices)
+        num_merges = rng.randint(1, len(counts) + 5)
+        word_counts = _core.WordCounts()
+        for piece, n in counts.items():
+            word_counts.add(piece, n)
+        merges, _ = _core.train(word_counts, num_merges)
+        assert merges == reference_bpe.train_from_counts(counts, num_merges), (counts, num_merges)
 
 
 def test_tokenizer_refuses_merges_that_recreate_a_token():
@@ -275,7 +301,7 @@ def test_train_reports_pieces_and_progress():
     for piece, n in {b"hello": 5, b"help": 3, b"h": 9, b"": 4}.items():
         counts.add(piece, n)
     seen = []
-    merges, redundant, words = _core.train(counts, 50, seen.append)
+    merges, words = _core.train(counts, 50, seen.append)
     assert words == 2  # "h" and "" hold no pair
     assert merges == reference_bpe.train_from_counts(counts.to_dict(), 50)
     # "el" (8, ties with "he" and wins as the smaller pair), "h"+"el" (8), then "l"+"o" (5, ties with
