@@ -37,9 +37,13 @@ What the numbers mean (MB = 10^6 bytes):
                   (baseline for Dataset-fed contestants, baseline-list for -list
                   ones): the memory training needs on top of holding the data.
     count s, merge s   hfbpe's two phases, from tok.training_summary.
+    loop s        the merge loop proper, after the initial pair counts: hfbpe's
+                  merge_loop_seconds; rustbpe's from the timestamps of its log
+                  lines "Starting merge loop" and "Finished training" (its
+                  logger is set to INFO for this, about 100 progress lines).
     x time, x mem ratio of wall time / working memory to rustbpe fed the same way
                   (rustbpe-list for -list contestants, rustbpe otherwise):
-                  below 1 is better than rustbpe.
+                  below 1 is better than rustbpe. x loop: the same for loop s.
     counting MB/s per thread   text bytes / counting seconds / threads.
     2-thread speedup           count-1t seconds / count-2t seconds.
 
@@ -59,6 +63,7 @@ import datetime
 import hashlib
 import importlib.metadata
 import json
+import logging
 import math
 import os
 import pickle
@@ -154,15 +159,38 @@ Setup = tuple[Callable[[], Any], Callable[[Any], tuple[dict, list[tuple[bytes, i
 
 
 def _hfbpe_report(tok: Any) -> tuple[dict, list[tuple[bytes, int]]]:
-    keys = ("documents", "bytes", "distinct_pieces", "count_seconds", "merge_seconds", "num_threads",
-            "merges", "vocab_size")
+    keys = ("documents", "bytes", "distinct_pieces", "count_seconds", "merge_seconds", "merge_setup_seconds",
+            "merge_loop_seconds", "num_threads", "merges", "vocab_size")
     info = {k: tok.training_summary.get(k) for k in keys}
     return info, [(bytes(b), int(r)) for b, r in tok.get_mergeable_ranks()]
 
 
-def _rustbpe_report(tok: Any) -> tuple[dict, list[tuple[bytes, int]]]:
-    return ({"vocab_size": tok.vocab_size, "pattern": tok.get_pattern()},
-            [(bytes(b), int(r)) for b, r in tok.get_mergeable_ranks()])
+# rustbpe reports its phases only as log lines (through Python's logging, logger
+# "rustbpe"); their timestamps split its training into counting, the initial
+# pair counts and the merge loop.
+RUSTBPE_PHASE_LINES = {"pairs_start": "Computing initial pair counts", "loop_start": "Starting merge loop",
+                       "end": "Finished training"}
+
+
+class _RustbpePhases(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.times: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        for phase, prefix in RUSTBPE_PHASE_LINES.items():
+            if message.startswith(prefix):
+                self.times[phase] = record.created
+
+
+def _rustbpe_report(tok: Any, phases: _RustbpePhases) -> tuple[dict, list[tuple[bytes, int]]]:
+    info: dict = {"vocab_size": tok.vocab_size, "pattern": tok.get_pattern()}
+    t = phases.times
+    if len(t) == len(RUSTBPE_PHASE_LINES):
+        info["merge_setup_seconds"] = t["loop_start"] - t["pairs_start"]
+        info["merge_loop_seconds"] = t["end"] - t["loop_start"]
+    return info, [(bytes(b), int(r)) for b, r in tok.get_mergeable_ranks()]
 
 
 def _setup_child(name: str, data: str, vocab: int, pattern: str) -> Setup:
@@ -207,6 +235,11 @@ def _setup_child(name: str, data: str, vocab: int, pattern: str) -> Setup:
 
         return train_hfbpe_list, _hfbpe_report
     if name in ("rustbpe", "rustbpe-list"):
+        phases = _RustbpePhases()  # installed before the import: rustbpe's log bridge caches levels
+        rust_logger = logging.getLogger("rustbpe")
+        rust_logger.setLevel(logging.INFO)
+        rust_logger.addHandler(phases)
+        rust_logger.propagate = False
         import rustbpe
 
         source: Any = _load_dataset(data) if name == "rustbpe" else _load_list(data)
@@ -217,7 +250,7 @@ def _setup_child(name: str, data: str, vocab: int, pattern: str) -> Setup:
             tok.train_from_iterator(texts, vocab)  # default pattern: GPT-4's, checked by the parent
             return tok
 
-        return train_rustbpe, _rustbpe_report
+        return train_rustbpe, lambda tok: _rustbpe_report(tok, phases)
     if name == "hf-tokenizers":
         from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
 
@@ -362,7 +395,9 @@ def summarize(runs: list[dict], names: list[str], vocabs: list[int]) -> list[dic
                    "working_mb": working, "baseline": contestant.baseline,
                    "count_s": _median([r["info"]["count_seconds"] for r in mine if "count_seconds" in r["info"]]),
                    "merge_s": _median([r["info"]["merge_seconds"] for r in mine if "merge_seconds" in r["info"]]),
-                   "reference": contestant.reference, "time_ratio": None, "mem_ratio": None}
+                   "loop_s": _median([r["info"]["merge_loop_seconds"] for r in mine
+                                      if "merge_loop_seconds" in r["info"]]),
+                   "reference": contestant.reference, "time_ratio": None, "mem_ratio": None, "loop_ratio": None}
             rows.append(row)
     for row in rows:
         ref = next((r for r in rows if r["vocab"] == row["vocab"] and r["contestant"] == row["reference"]), None)
@@ -372,6 +407,8 @@ def summarize(runs: list[dict], names: list[str], vocabs: list[int]) -> list[dic
             row["time_ratio"] = row["wall_s"] / ref["wall_s"]
         if row["working_mb"] is not None and ref["working_mb"]:
             row["mem_ratio"] = row["working_mb"] / ref["working_mb"]
+        if row["loop_s"] is not None and ref["loop_s"]:
+            row["loop_ratio"] = row["loop_s"] / ref["loop_s"]
     return rows
 
 
@@ -437,7 +474,7 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 TABLE_COLUMNS = ["vocab", "contestant", "wall s", "peak RSS MB", "working MB", "count s", "merge s",
-                 "vs", "x time", "x mem"]
+                 "loop s", "vs", "x time", "x mem", "x loop"]
 TEXT_COLUMNS = {"vocab", "contestant", "vs"}  # left-aligned; numbers are right-aligned
 
 
@@ -450,9 +487,11 @@ def table_cells(row: dict) -> list[str]:
         _fmt(row["working_mb"], ".0f"),
         _fmt(row["count_s"], ".2f"),
         _fmt(row["merge_s"], ".2f"),
+        _fmt(row["loop_s"], ".2f"),
         row["reference"] or "—",
         _fmt(row["time_ratio"], ".2f"),
         _fmt(row["mem_ratio"], ".2f"),
+        _fmt(row["loop_ratio"], ".2f"),
     ]
 
 
@@ -507,7 +546,9 @@ def markdown(rows: list[dict], counting: dict, ranks: dict[int, dict], meta: dic
         "(Dataset-fed) or `baseline-list` (-list contestants).",
         "- x time, x mem: wall time and working memory divided by those of the contestant in `vs` "
         "(rustbpe fed the same way); below 1 beats it.",
-        "- count s, merge s: hfbpe's phases from `training_summary`.",
+        "- count s, merge s: hfbpe's phases from `training_summary`. loop s: the merge loop proper, after the "
+        "initial pair counts (hfbpe: `merge_loop_seconds`; rustbpe: between its log lines \"Starting merge loop\" "
+        "and \"Finished training\"); x loop: its ratio to rustbpe's.",
         "",
         f"**Counting:** {counting_line(counting)}.",
         "",

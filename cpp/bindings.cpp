@@ -139,7 +139,7 @@ nb::tuple train(const WordCounts& counts, size_t num_merges, nb::object progress
     }
     nb::list merges;
     for (const Merge& m : result.merges) merges.append(nb::make_tuple(m.left, m.right));
-    return nb::make_tuple(merges, result.words);
+    return nb::make_tuple(merges, result.words, result.setup_seconds, result.loop_seconds);
 }
 
 // The counts as three flat buffers (piece bytes back to back, n + 1 int64
@@ -256,5 +256,5 @@ NB_MODULE(_core, m) {
         .def_prop_ro("exhausted", &Counter::exhausted, "Whether max_chars was reached.");
 
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(),
-          "Learns up to `num_merges` merges; returns (merges, words).");
+          "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds).");
 }

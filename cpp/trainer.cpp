@@ -393,9 +393,21 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
 
 }  // namespace
 
+template <class Symbol>
+TrainResult train_with(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress) {
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    Trainer<Symbol> trainer(counts, num_merges);
+    const auto loop_start = Clock::now();
+    TrainResult result = trainer.run(num_merges, progress);
+    result.setup_seconds = std::chrono::duration<double>(loop_start - start).count();
+    result.loop_seconds = std::chrono::duration<double>(Clock::now() - loop_start).count();
+    return result;
+}
+
 TrainResult train_bpe(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress) {
-    if (num_merges <= 65536 - 256) return Trainer<uint16_t>(counts, num_merges).run(num_merges, progress);
-    return Trainer<uint32_t>(counts, num_merges).run(num_merges, progress);
+    if (num_merges <= 65536 - 256) return train_with<uint16_t>(counts, num_merges, progress);
+    return train_with<uint32_t>(counts, num_merges, progress);
 }
 
 }  // namespace hfbpe

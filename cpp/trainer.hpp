@@ -19,6 +19,8 @@ struct TrainResult {
     // merges[k] created token 256 + k.
     std::vector<Merge> merges;
     size_t words = 0;  // distinct pieces of two or more bytes that took part
+    double setup_seconds = 0;  // loading the words and counting their pairs
+    double loop_seconds = 0;   // the merge loop proper
 };
 
 // Learns up to `num_merges` merges, fewer if the words run out of pairs.

@@ -18,10 +18,9 @@ def learn_merges(
 ) -> tuple[list[tuple[int, int]], dict]:
     """Learns up to `num_merges` merges from `counts`; returns them in order and a summary.
 
-    Merge k creates token 256 + k. When the best pair's bytes already are a
-    token (reached by another merge order), it is merged into that token and
-    costs no id, so the vocabulary never holds the same bytes twice and still
-    reaches its requested size; the summary counts such pairs.
+    Merge k creates token 256 + k. The summary holds the number of merges, of
+    words that took part, and the time taken: in all, setting up (words and
+    their initial pair counts) and the merge loop proper.
     """
     start = time.perf_counter()
     bar = progress_bar(progress_enabled(show_progress), desc="hfbpe: merging", unit=" merges", total=num_merges)
@@ -33,7 +32,7 @@ def learn_merges(
         done = merges_done
 
     try:
-        merges, words = _core.train(counts, num_merges, on_progress)
+        merges, words, setup_seconds, loop_seconds = _core.train(counts, num_merges, on_progress)
     finally:
         bar.close()
     if len(merges) < num_merges:
@@ -48,5 +47,7 @@ def learn_merges(
         "merges": len(merges),
         "words": words,
         "merge_seconds": time.perf_counter() - start,
+        "merge_setup_seconds": setup_seconds,
+        "merge_loop_seconds": loop_seconds,
     }
     return merges, summary

@@ -178,7 +178,7 @@ def test_counts_beyond_32_bits():
     assert counts.total == 3_000_000_000 + 2_000_000_000 + 5 + 2**32
     assert counts.to_dict() == {b"abab": 3_000_000_000, b"cd": 2_000_000_000, b"ef": 2**32 + 5}
 
-    merges, words = _core.train(counts, 10)
+    merges, words, _, _ = _core.train(counts, 10)
     # In 64 bits: (a,b) 6e9, then (e,f) 4_294_967_301, then (ab,ab) 3e9, then (c,d) 2e9.
     # Wrapped to 32 bits, (a,b) would count 1_705_032_704 and (e,f) 5: (b,a) with 3e9 would come first.
     assert merges == [(97, 98), (101, 102), (256, 256), (99, 100)]
@@ -191,7 +191,7 @@ def test_pair_counts_that_overflow_64_bits_are_an_error_not_a_wrap():
     counts = _core.WordCounts()
     counts.add(b"abab", 2**62)
     try:
-        merges, _ = _core.train(counts, 3)
+        merges, *_ = _core.train(counts, 3)
     except OverflowError:
         return  # README: "an overflow is an error, never a wrap"
     assert merges == [(97, 98), (256, 256)], "the pair count wrapped around"
@@ -237,7 +237,7 @@ def test_merges_never_recreate_an_existing_token():
         word_counts = _core.WordCounts()
         for piece, n in counts.items():
             word_counts.add(piece, n)
-        merges, _ = _core.train(word_counts, 60)
+        merges, *_ = _core.train(word_counts, 60)
         assert merges == expected, counts
 
         if trial % 10 == 0:
@@ -270,7 +270,7 @@ def test_pairs_too_rare_to_merge_are_left_out_without_changing_merges():
         word_counts = _core.WordCounts()
         for piece, n in counts.items():
             word_counts.add(piece, n)
-        merges, _ = _core.train(word_counts, num_merges)
+        merges, *_ = _core.train(word_counts, num_merges)
         assert merges == reference_bpe.train_from_counts(counts, num_merges), (counts, num_merges)
 
 
@@ -301,7 +301,7 @@ def test_train_reports_pieces_and_progress():
     for piece, n in {b"hello": 5, b"help": 3, b"h": 9, b"": 4}.items():
         counts.add(piece, n)
     seen = []
-    merges, words = _core.train(counts, 50, seen.append)
+    merges, words, _, _ = _core.train(counts, 50, seen.append)
     assert words == 2  # "h" and "" hold no pair
     assert merges == reference_bpe.train_from_counts(counts.to_dict(), 50)
     # "el" (8, ties with "he" and wins as the smaller pair), "h"+"el" (8), then "l"+"o" (5, ties with
