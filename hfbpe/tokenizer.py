@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -45,22 +46,26 @@ class Tokenizer:
         self.special_token_roles: dict[str, str] = {}
 
     def _set(self, pattern: str, merges: list[tuple[int, int]], special_tokens: dict[str, int]) -> None:
+        # One tight pass: a 65,536-token vocabulary is rebuilt here after every training run.
         token_bytes = [bytes([b]) for b in range(256)]
         ranks = {b: i for i, b in enumerate(token_bytes)}
         checked = []
+        n = 256
         for k, merge in enumerate(merges):
             try:
-                left, right = (int(i) for i in merge)
+                left, right = merge
+                left, right = operator.index(left), operator.index(right)
             except (TypeError, ValueError):
                 raise TypeError(f"merge {k} must be a pair of ints, got {merge!r}") from None
-            if not (0 <= left < len(token_bytes) and 0 <= right < len(token_bytes)):
+            if not (0 <= left < n and 0 <= right < n):
                 raise ValueError(f"merge {k} ({left}, {right}) refers to a token that does not exist yet")
             merged = token_bytes[left] + token_bytes[right]
             if merged in ranks:
                 raise ValueError(f"merge {k} ({left}, {right}) gives {merged!r}, already token {ranks[merged]}")
-            ranks[merged] = len(token_bytes)
+            ranks[merged] = n
             token_bytes.append(merged)
             checked.append((left, right))
+            n += 1
         for text, token_id in special_tokens.items():
             if not isinstance(text, str) or not text:
                 raise TypeError(f"special token names must be non-empty str, got {text!r}")
