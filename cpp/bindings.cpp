@@ -6,6 +6,9 @@
 #include <Python.h>
 
 #include <cstring>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <memory>
 #include <string>
 #include <vector>
@@ -127,15 +130,29 @@ void count_arrow(Counter& counter, nb::handle schema_capsule, nb::handle array_c
     counter.count_batch(views, check_signals);
 }
 
-nb::tuple train(const WordCounts& counts, size_t num_merges, nb::object progress) {
+// Gives the memory of freed tables back to the system now, so that it does
+// not count toward the peak of a process that goes on to other work.
+void return_free_memory() {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool release_counts) {
     TrainResult result;
     {
         nb::gil_scoped_release release;
-        result = train_bpe(counts, num_merges, [&](size_t merges_done) {
+        auto on_progress = [&](size_t merges_done) {
             nb::gil_scoped_acquire gil;
             if (PyErr_CheckSignals() != 0) throw nb::python_error();
             if (!progress.is_none()) progress(merges_done);
-        });
+        };
+        auto words_loaded = [&] {
+            if (!release_counts) return;
+            counts = WordCounts();
+            return_free_memory();
+        };
+        result = train_bpe(counts, num_merges, on_progress, words_loaded);
     }
     nb::list merges;
     for (const Merge& m : result.merges) merges.append(nb::make_tuple(m.left, m.right));
@@ -255,6 +272,7 @@ NB_MODULE(_core, m) {
         .def_prop_ro("invalid", &Counter::invalid, "Arrow strings skipped for not being well-formed UTF-8.")
         .def_prop_ro("exhausted", &Counter::exhausted, "Whether max_chars was reached.");
 
-    m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(),
-          "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds).");
+    m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(), "release_counts"_a = false,
+          "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds). "
+          "With release_counts, `counts` is emptied once the words are loaded, to free its memory.");
 }

@@ -394,10 +394,12 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
 }  // namespace
 
 template <class Symbol>
-TrainResult train_with(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress) {
+TrainResult train_with(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress,
+                       const std::function<void()>& words_loaded) {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
     Trainer<Symbol> trainer(counts, num_merges);
+    if (words_loaded) words_loaded();
     const auto loop_start = Clock::now();
     TrainResult result = trainer.run(num_merges, progress);
     result.setup_seconds = std::chrono::duration<double>(loop_start - start).count();
@@ -405,9 +407,10 @@ TrainResult train_with(const WordCounts& counts, size_t num_merges, const std::f
     return result;
 }
 
-TrainResult train_bpe(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress) {
-    if (num_merges <= 65536 - 256) return train_with<uint16_t>(counts, num_merges, progress);
-    return train_with<uint32_t>(counts, num_merges, progress);
+TrainResult train_bpe(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress,
+                      const std::function<void()>& words_loaded) {
+    if (num_merges <= 65536 - 256) return train_with<uint16_t>(counts, num_merges, progress, words_loaded);
+    return train_with<uint32_t>(counts, num_merges, progress, words_loaded);
 }
 
 }  // namespace hfbpe

@@ -26,7 +26,10 @@ struct TrainResult {
 // Learns up to `num_merges` merges, fewer if the words run out of pairs.
 // Each step merges the most frequent adjacent pair; among equal counts the
 // smallest (left, right) wins. `progress(merges_done)` is called about every
-// 50 ms and at the end; it may throw to stop training.
-TrainResult train_bpe(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress);
+// 50 ms and at the end; it may throw to stop training. `words_loaded()`, if
+// given, is called once the trainer has copied what it needs from `counts`
+// (before the merge loop), so a caller that is done with them can free them.
+TrainResult train_bpe(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress,
+                      const std::function<void()>& words_loaded = {});
 
 }  // namespace hfbpe

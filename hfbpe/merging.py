@@ -14,14 +14,21 @@ logger = logging.getLogger("hfbpe")
 
 
 def learn_merges(
-    counts: _core.WordCounts, num_merges: int, *, show_progress: bool | None = None
+    counts: _core.WordCounts,
+    num_merges: int,
+    *,
+    show_progress: bool | None = None,
+    release_counts: bool = False,
 ) -> tuple[list[tuple[int, int]], dict]:
     """Learns up to `num_merges` merges from `counts`; returns them in order and a summary.
 
     Merge k creates token 256 + k. The summary holds the number of merges, of
     words that took part, and the time taken: in all, setting up (words and
-    their initial pair counts) and the merge loop proper.
+    their initial pair counts) and the merge loop proper. With release_counts
+    the counts are emptied as soon as the trainer has read them, which lowers
+    the peak memory of training by their size.
     """
+    empty = len(counts) == 0
     start = time.perf_counter()
     bar = progress_bar(progress_enabled(show_progress), desc="hfbpe: merging", unit=" merges", total=num_merges)
     done = 0
@@ -32,11 +39,11 @@ def learn_merges(
         done = merges_done
 
     try:
-        merges, words, setup_seconds, loop_seconds = _core.train(counts, num_merges, on_progress)
+        merges, words, setup_seconds, loop_seconds = _core.train(counts, num_merges, on_progress, release_counts)
     finally:
         bar.close()
     if len(merges) < num_merges:
-        reason = "holds no text" if len(counts) == 0 else f"only has pairs for {len(merges)} merges"
+        reason = "holds no text" if empty else f"only has pairs for {len(merges)} merges"
         warnings.warn(
             f"the training input {reason}: the vocabulary has {256 + len(merges)} ordinary tokens "
             f"instead of the {256 + num_merges} asked for",

@@ -80,7 +80,8 @@ def train(
         show_progress=show_progress,
         client=client,
     )
-    tokenizer = train_from_counts(counts, vocab_size, special_tokens=specials, show_progress=show_progress)
+    # The counts are this call's own: the trainer may free them once it has read them.
+    tokenizer = _train(counts, vocab_size, specials, show_progress, release_counts=True)
     tokenizer.training_summary.update(max_chars=max_chars, doc_cap=doc_cap)
     return tokenizer
 
@@ -100,13 +101,20 @@ def train_from_counts(
     """
     if not isinstance(counts, WordCounts):
         raise TypeError(f"counts must be hfbpe.WordCounts, got {type(counts).__name__}")
-    specials = _check_special_tokens(special_tokens)
+    return _train(counts, vocab_size, _check_special_tokens(special_tokens), show_progress, release_counts=False)
+
+
+def _train(
+    counts: WordCounts, vocab_size: int, specials: list[str], show_progress: bool | None, *, release_counts: bool
+) -> Tokenizer:
     num_merges = _num_merges(vocab_size, reserved=len(specials))
     regex = counts.pattern if counts.pattern is not None else resolve_pattern(None)
-    merges, merge_summary = learn_merges(counts.table, num_merges, show_progress=show_progress)
+    count_summary = {**counts.summary, "distinct_pieces": len(counts)}
+    merges, merge_summary = learn_merges(
+        counts.table, num_merges, show_progress=show_progress, release_counts=release_counts
+    )
     first_special = 256 + len(merges)
     tokenizer = Tokenizer(regex, merges, {s: first_special + i for i, s in enumerate(specials)})
-    count_summary = {**counts.summary, "distinct_pieces": len(counts)}
     tokenizer.training_summary = {**count_summary, **merge_summary, "vocab_size": tokenizer.n_vocab}
     logger.info(
         "hfbpe: %d documents, %d bytes, %d distinct pieces, %d nulls and %d invalid UTF-8 rows skipped; "

@@ -308,3 +308,12 @@ def test_train_reports_pieces_and_progress():
     # "hel"+"l" = (257, 108) and wins as (108, 111)), "hel"+"lo" (5), "hel"+"p" (3).
     assert merges == [(101, 108), (104, 256), (108, 111), (257, 258), (257, 112)]
     assert seen and seen[-1] == len(merges)
+
+
+def test_release_counts_frees_them_after_loading_and_keeps_the_merges(multilingual_slice):
+    counts = hfbpe.count(multilingual_slice[:200], show_progress=False).table
+    kept_merges, *_ = _core.train(counts, 300)
+    assert len(counts) > 0 and counts.memory_bytes > 0
+    released_merges, *_ = _core.train(counts, 300, None, True)
+    assert released_merges == kept_merges
+    assert len(counts) == 0 and counts.memory_bytes == _core.WordCounts().memory_bytes
