@@ -19,7 +19,11 @@ inline uint64_t mix64(uint64_t x) {
 
 // Pre-tokenized pieces are short (a word, a run of spaces), so the hash reads
 // eight bytes at a time and spends its work on the final mix, not on a long loop.
-inline uint64_t hash_bytes(const char* data, size_t size) {
+// `readable` is how many bytes from `data` may be read (at least `size`): when
+// the piece is followed by 8 more bytes of its text, the last partial word is
+// one 8-byte load masked to the piece, instead of a variable-length copy (which
+// took a tenth of the counting time). The hash is the same either way.
+inline uint64_t hash_bytes(const char* data, size_t size, size_t readable) {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ (static_cast<uint64_t>(size) * 0xff51afd7ed558ccdULL);
     while (size >= 8) {
         uint64_t word;
@@ -28,14 +32,26 @@ inline uint64_t hash_bytes(const char* data, size_t size) {
         h ^= h >> 29;
         data += 8;
         size -= 8;
+        readable -= 8;
     }
     if (size > 0) {
         uint64_t word = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (readable >= 8) {
+            std::memcpy(&word, data, 8);
+            word &= ~uint64_t{0} >> (64 - 8 * size);  // the first `size` bytes in memory are the low ones
+        } else {
+            std::memcpy(&word, data, size);
+        }
+#else
         std::memcpy(&word, data, size);
+#endif
         h = (h ^ word) * 0x94d049bb133111ebULL;
         h ^= h >> 31;
     }
     return mix64(h);
 }
+
+inline uint64_t hash_bytes(const char* data, size_t size) { return hash_bytes(data, size, size); }
 
 }  // namespace hfbpe

@@ -120,3 +120,15 @@ def test_bad_counts():
         counts.add(b"x", -1)
     with pytest.raises(TypeError, match="counts must be hfbpe.WordCounts"):
         hfbpe.train_from_counts({b"ab": 1}, 300)
+
+
+def test_counted_and_added_pieces_meet_in_one_entry():
+    """The counter hashes pieces inside their text (reading past a piece's end when the text goes on);
+    add() hashes a piece alone. Both must give the same hash, or one piece would get two entries."""
+    texts = ["hello world, this is a test of the hash tail " * 3, "ab", "x", "Grüße 你好 12345678 abcdefghijklmnopq"]
+    counted = hfbpe.count(texts, show_progress=False).table
+    pieces = counted.to_dict()
+    for piece, n in pieces.items():
+        counted.add(piece, n)
+    assert len(counted) == len(pieces)
+    assert counted.to_dict() == {piece: 2 * n for piece, n in pieces.items()}
