@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -138,14 +139,21 @@ private:
         if (num_symbols >= std::numeric_limits<uint32_t>::max()) {
             throw std::length_error("the distinct pieces hold more than 4 GiB of bytes");
         }
-        words_.reserve(word_counts.size());
-        symbols_.reserve(num_symbols);
+        num_words_ = word_counts.size();
+        const size_t num_cells = num_words_ * kHeaderCells + num_symbols;
+        if (num_cells >= std::numeric_limits<uint32_t>::max()) {
+            throw std::length_error("the distinct pieces are too many for the trainer's 32-bit word handles");
+        }
+        cells_.reserve(num_cells);
         min_count_ = lowest_mergeable_count(std::move(word_counts), num_merges);
         // Single-byte pieces hold no pair and can never change: leave them out.
         counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
             if (piece.size() < 2 || count <= 0) return;
-            words_.push_back({count, static_cast<uint32_t>(symbols_.size()), static_cast<uint32_t>(piece.size())});
-            for (unsigned char byte : piece) symbols_.push_back(byte);
+            const size_t word = cells_.size();
+            cells_.resize(word + kHeaderCells);
+            std::memcpy(&cells_[word], &count, sizeof(count));
+            set_size(static_cast<uint32_t>(word), static_cast<uint32_t>(piece.size()));
+            for (unsigned char byte : piece) cells_.push_back(byte);
         });
     }
 
@@ -168,7 +176,7 @@ private:
         std::vector<int64_t> counts(kBytePairs, 0);
         std::vector<uint32_t> num_words(kBytePairs, 0), last_word(kBytePairs, kUntracked);
         for_each_byte_pair([&](size_t pair, uint32_t w) {
-            checked_increase(counts[pair], words_[w].count);
+            checked_increase(counts[pair], count_of(w));
             if (last_word[pair] != w) {
                 last_word[pair] = w;
                 ++num_words[pair];
@@ -192,9 +200,12 @@ private:
 
     template <class F>
     void for_each_byte_pair(F&& f) const {
-        for (uint32_t w = 0; w < words_.size(); ++w) {
-            const Symbol* s = &symbols_[words_[w].start];
-            for (uint32_t i = 0; i + 1 < words_[w].size; ++i) f(static_cast<size_t>(s[i] << 8 | s[i + 1]), w);
+        // Before any merge each word still has its full length, which gives the next word's place.
+        for (size_t w = 0; w < cells_.size(); w += kHeaderCells + size_of(static_cast<uint32_t>(w))) {
+            const Symbol* s = symbols_of(static_cast<uint32_t>(w));
+            for (uint32_t i = 0; i + 1 < size_of(static_cast<uint32_t>(w)); ++i) {
+                f(static_cast<size_t>(s[i] << 8 | s[i + 1]), static_cast<uint32_t>(w));
+            }
         }
     }
 
@@ -234,14 +245,12 @@ private:
         const size_t n = words.size();
         for (size_t k = 0; k < n; ++k) {
             // The words of a pair are scattered over memory, and waiting for
-            // them dominates early merges: fetch a word's record 16 steps
-            // ahead and its symbols 8 steps ahead (by then its record is in cache).
-            if (k + 16 < n) __builtin_prefetch(&words_[words[k + 16]]);
-            if (k + 8 < n) __builtin_prefetch(&symbols_[words_[words[k + 8]].start]);
+            // them dominates early merges: fetch each word a few steps ahead.
+            if (k + 8 < n) __builtin_prefetch(&cells_[words[k + 8]]);
             const uint32_t w = words[k];
-            Symbol* s = &symbols_[words_[w].start];
-            const uint32_t size = words_[w].size;
-            const int64_t count = words_[w].count;
+            Symbol* s = symbols_of(w);
+            const uint32_t size = size_of(w);
+            const int64_t count = count_of(w);
             uint32_t out = 0;
             for (uint32_t i = 0; i < size;) {
                 if (i + 1 < size && s[i] == left && s[i + 1] == right) {
@@ -256,7 +265,7 @@ private:
                     s[out++] = s[i++];
                 }
             }
-            words_[w].size = out;
+            set_size(w, out);
         }
         pair_count_[pair_index] -= merged_away;
         // Right side first: in "a b a b" the right side creates (merged, a)
@@ -325,15 +334,29 @@ private:
         std::vector<std::pair<uint32_t, uint32_t>> events_;  // (neighbour, word)
     };
 
-    // 16 bytes, so four records share a cache line: the merge loop reads one
-    // for every word a pair may be in.
-    struct Word {
+    // All words back to back in one array, each as a 12-byte header (its
+    // count, int64, and its length in symbols, uint32, which shrinks as merges
+    // apply) followed by its symbols. A word is named by where it starts, so
+    // the merge loop reaches a word, header and symbols, with one memory
+    // access instead of two dependent ones.
+    static constexpr size_t kHeaderCells = 12 / sizeof(Symbol);
+    static_assert(12 % sizeof(Symbol) == 0, "the header must fill whole cells");
+    std::vector<Symbol> cells_;
+    size_t num_words_ = 0;
+
+    int64_t count_of(uint32_t w) const {
         int64_t count;
-        uint32_t start;  // into symbols_
-        uint32_t size;   // shrinks as merges apply
-    };
-    std::vector<Symbol> symbols_;  // all words back to back
-    std::vector<Word> words_;
+        std::memcpy(&count, &cells_[w], sizeof(count));
+        return count;
+    }
+    uint32_t size_of(uint32_t w) const {
+        uint32_t size;
+        std::memcpy(&size, &cells_[w] + 8 / sizeof(Symbol), sizeof(size));
+        return size;
+    }
+    void set_size(uint32_t w, uint32_t size) { std::memcpy(&cells_[w] + 8 / sizeof(Symbol), &size, sizeof(size)); }
+    Symbol* symbols_of(uint32_t w) { return &cells_[w] + kHeaderCells; }
+    const Symbol* symbols_of(uint32_t w) const { return &cells_[w] + kHeaderCells; }
 
     // Pairs whose count when they appear is below this are never merged
     // within the merges asked for, so they get no number, list or heap entry.
@@ -354,7 +377,7 @@ private:
 template <class Symbol>
 TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(size_t)>& progress) {
     TrainResult result;
-    result.words = words_.size();
+    result.words = num_words_;
     using Clock = std::chrono::steady_clock;
     auto last_report = Clock::now();
 
