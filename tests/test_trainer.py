@@ -317,3 +317,19 @@ def test_release_counts_frees_them_after_loading_and_keeps_the_merges(multilingu
     released_merges, *_ = _core.train(counts, 300, None, True)
     assert released_merges == kept_merges
     assert len(counts) == 0 and counts.memory_bytes == _core.WordCounts().memory_bytes
+
+
+def test_vocabularies_past_65536_ids_continue_the_smaller_ones():
+    """Up to 65,536 ids the trainer keeps words as 16-bit symbols, beyond as 32-bit ones.
+
+    BPE is prefix-consistent: the first k merges of a longer run are the merges
+    of a run asked for k. Checked across the switch, on random words with
+    enough distinct pairs for 70,000 merges."""
+    rng = random.Random(5)
+    counts = _core.WordCounts()
+    for _ in range(60_000):
+        counts.add(rng.randbytes(rng.randint(2, 9)), rng.randint(1, 3))
+    long_run, *_ = _core.train(counts, 70_000)
+    assert len(long_run) == 70_000 and max(max(m) for m in long_run) >= 65_536
+    short_run, *_ = _core.train(counts, 65_280)
+    assert long_run[:65_280] == short_run
