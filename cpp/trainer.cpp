@@ -274,6 +274,12 @@ private:
                            [&](uint32_t y) { return pair_key(merged, y); });
         left_side_.settle(*this, [&](uint32_t x) { return pair_key(x, left); },
                           [&](uint32_t x) { return pair_key(x, merged); });
+        if (pair_count_[pair_index] != 0) {
+            // Every occurrence the count promised must have been merged or
+            // overlapped by one that was ("a a a" holds (a, a) twice, merges it once).
+            throw std::logic_error("internal error: merge (" + std::to_string(left) + ", " + std::to_string(right) +
+                                   ") left a count of " + std::to_string(pair_count_[pair_index]));
+        }
         push_grown();
     }
 
