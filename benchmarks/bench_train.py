@@ -1,9 +1,9 @@
 """Benchmark: training byte-level BPE tokenizers with hfbpe, rustbpe and HF tokenizers.
 
-How to run (from the repo root, with hfbpe, rustbpe, tokenizers and datasets installed):
+How to run (from the repo root, after pip install ".[bench]": rustbpe, tokenizers, matplotlib):
 
-    python benchmarks/bench_train.py                        # everything, 3 reps (about half an hour on 2 cores)
-    python benchmarks/bench_train.py --reps 1               # one rep (about 10 minutes)
+    python benchmarks/bench_train.py                        # everything, 3 reps (about 13 minutes on 2 cores)
+    python benchmarks/bench_train.py --reps 1               # one rep (about 5 minutes)
     python benchmarks/bench_train.py --vocab 8192 --reps 1 --contestants hfbpe rustbpe   # a quick look
 
 Every trainer learns a vocabulary from the same texts (`--data`, by default
@@ -52,8 +52,8 @@ hfbpe-list and rustbpe-list are compared with rustbpe's for every vocab and rep;
 the script exits with status 1 if any differ (or any run failed).
 
 Results go to --out (default benchmarks/): results.md (tables), results.json
-(every raw measurement and the machine), chart.svg (median wall time and working
-memory per vocab and contestant).
+(every raw measurement and the machine), chart.png (median wall time and working
+memory per vocab and contestant; needs matplotlib, the "bench" extra).
 """
 
 from __future__ import annotations
@@ -64,7 +64,6 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-import math
 import os
 import pickle
 import platform
@@ -79,7 +78,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "corpus" / "dev.parquet"
@@ -569,26 +567,17 @@ def markdown(rows: list[dict], counting: dict, ranks: dict[int, dict], meta: dic
         f"tokenizers {v['tokenizers']}, datasets {v['datasets']}, pyarrow {v['pyarrow']}, Python {meta['python']}.",
         "",
         f"**Date:** {meta['date']}. **Command:** `{meta['command']}` (from the repo root). "
-        "Chart: [chart.svg](chart.svg); raw measurements: [results.json](results.json).",
+        "Chart: [chart.png](chart.png); raw measurements: [results.json](results.json).",
         "",
     ]
     return "\n".join(out)
 
 
 # ----------------------------------------------------------------------------------------------
-# The chart: hand-written SVG, two panels of grouped bars.
-# ----------------------------------------------------------------------------------------------
+# The chart: two panels of grouped bars, drawn with matplotlib (the optional "bench" extra).
 
 COLORS = {"hfbpe": "#1f77b4", "hfbpe-list": "#7fb7e0", "rustbpe": "#d62728", "rustbpe-list": "#f4a3a3",
-          "hf-tokenizers": "#2ca02c"}
-
-
-def _nice_ceiling(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten that is at least value, so axis ticks are round."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value)
+          "hf-tokenizers": "#7f7f7f"}
 
 
 def _bar_label(value: float) -> str:
@@ -596,67 +585,49 @@ def _bar_label(value: float) -> str:
     return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
 
 
-def _panel(rows: list[dict], vocabs: list[int], names: list[str], key: str, title: str, unit: str,
-           top: float, left: float, width: float, height: float) -> list[str]:
-    values = {(r["vocab"], r["contestant"]): r[key] for r in rows}
-    present = [v for v in values.values() if v is not None]
-    y_max = _nice_ceiling(max(present, default=1.0) * 1.08)  # headroom for the value labels
-    bottom = top + height
+def chart_png(rows: list[dict], vocabs: list[int], names: list[str], meta: dict, path: Path) -> bool:
+    """Median wall time and working memory per vocab and contestant; False when matplotlib is missing."""
+    try:
+        import matplotlib
 
-    def y(v: float) -> float:
-        return bottom - max(v, 0.0) / y_max * height
-
-    parts = [f'<text x="{left}" y="{top - 12}" class="title">{escape(title)}</text>']
-    for i in range(6):  # five intervals, gridlines and labels
-        tick = y_max * i / 5
-        parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + width}" y2="{y(tick):.1f}" class="grid"/>')
-        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" class="tick" text-anchor="end">{tick:g}</text>')
-    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" class="axis"/>')
-    parts.append(f'<line x1="{left}" y1="{bottom}" x2="{left + width}" y2="{bottom}" class="axis"/>')
-    parts.append(f'<text transform="translate({left - 48},{top + height / 2}) rotate(-90)" class="label" '
-                 f'text-anchor="middle">{escape(unit)}</text>')
-    group_w = width / max(len(vocabs), 1)
-    bar_w = group_w * 0.8 / max(len(names), 1)
-    for g, vocab in enumerate(vocabs):
-        x0 = left + g * group_w + group_w * 0.1
-        parts.append(f'<text x="{left + (g + 0.5) * group_w:.1f}" y="{bottom + 18}" class="label" '
-                     f'text-anchor="middle">vocab {vocab}</text>')
-        for b, name in enumerate(names):
-            v = values.get((vocab, name))
-            if v is None:
-                continue
-            x = x0 + b * bar_w
-            parts.append(f'<rect x="{x + 1:.1f}" y="{y(v):.1f}" width="{bar_w - 2:.1f}" '
-                         f'height="{bottom - y(v):.1f}" fill="{COLORS.get(name, "#888")}">'
-                         f'<title>{escape(name)}, vocab {vocab}: {_bar_label(v)} {escape(unit)}</title></rect>')
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y(v) - 4:.1f}" class="value" '
-                         f'text-anchor="middle">{_bar_label(v)}</text>')
-    return parts
-
-
-def chart_svg(rows: list[dict], vocabs: list[int], names: list[str], meta: dict) -> str:
+        matplotlib.use("Agg")  # no display needed
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
     names = [n for n in names if CONTESTANTS[n].per_vocab]
-    width, left, plot_w, panel_h = 960, 80, 860, 260
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="760" viewBox="0 0 {width} 760" '
-        'font-family="sans-serif">',
-        "<style>.title{font-size:15px;font-weight:bold}.label{font-size:12px}.tick{font-size:11px;fill:#444}"
-        ".value{font-size:10px;fill:#222}.grid{stroke:#e5e5e5}.axis{stroke:#333}</style>",
-        '<rect width="100%" height="100%" fill="white"/>',
-        f'<text x="{left}" y="26" class="title">Training byte-level BPE, GPT-4 pattern, '
-        f'{escape(Path(meta["data"]).name)} (median of {meta["reps"]} rep(s), {meta["nproc"]} cores)</text>',
-    ]
-    for i, name in enumerate(names):  # legend in one row under the title
-        x = left + i * 150
-        parts.append(f'<rect x="{x}" y="42" width="14" height="14" fill="{COLORS.get(name, "#888")}"/>')
-        parts.append(f'<text x="{x + 20}" y="54" class="label">{escape(name)}</text>')
-    parts += _panel(rows, vocabs, names, "wall_s", "Wall time of the training call (lower is better)",
-                    "seconds", 110, left, plot_w, panel_h)
-    parts += _panel(rows, vocabs, names, "working_mb",
-                    "Working memory: peak RSS minus the baseline's (lower is better)", "MB",
-                    450, left, plot_w, panel_h)
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+    values = {(r["vocab"], r["contestant"], key): r[key] for r in rows for key in ("wall_s", "working_mb")}
+    fig, axes = plt.subplots(2, 1, figsize=(10, 8.5))
+    panels = [("wall_s", "Wall time of the training call (lower is better)", "seconds"),
+              ("working_mb", "Working memory: peak RSS minus the baseline's (lower is better)", "MB")]
+    width = 0.8 / max(len(names), 1)
+    for ax, (key, title, unit) in zip(axes, panels):
+        for b, name in enumerate(names):
+            xs, heights = [], []
+            for g, vocab in enumerate(vocabs):
+                v = values.get((vocab, name, key))
+                if v is not None:
+                    xs.append(g - 0.4 + (b + 0.5) * width)
+                    heights.append(v)
+            bars = ax.bar(xs, heights, width * 0.92, label=name, color=COLORS.get(name, "#888888"))
+            ax.bar_label(bars, labels=[_bar_label(h) for h in heights], fontsize=8, padding=2)
+        ax.set_xticks(range(len(vocabs)), [f"vocab {v}" for v in vocabs])
+        ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+        ax.set_ylabel(unit)
+        ax.margins(y=0.12)
+        ax.grid(axis="y", color="#e5e5e5")
+        ax.set_axisbelow(True)
+    fig.suptitle(f"Training byte-level BPE, GPT-4 pattern, {Path(meta['data']).name} "
+                 f"(median of {meta['reps']} rep(s), {meta['nproc']} cores, {meta['date'][:16].replace('T', ' ')})",
+                 fontsize=11)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, ncols=len(names), loc="upper center", bbox_to_anchor=(0.5, 0.955),
+               fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return True
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -679,7 +650,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--contestants", nargs="+", choices=list(CONTESTANTS), default=list(CONTESTANTS),
                         metavar="NAME", help=f"which to run (default all: {' '.join(CONTESTANTS)}); the baselines "
                         "that working memory needs are added")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results.md/.json and chart.svg go")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results.md/.json and chart.png go")
     # The hidden child mode: one measurement in this fresh process.
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-vocab", type=int, default=0, help=argparse.SUPPRESS)
@@ -766,8 +737,11 @@ def main(argv: list[str] | None = None) -> int:
     write_atomic(out_dir / "results.json", json.dumps(
         {"meta": meta, "summary": rows, "counting": counting,
          "ranks": {str(v): x for v, x in ranks_verdict.items()}, "runs": runs}, indent=1) + "\n")
-    write_atomic(out_dir / "chart.svg", chart_svg(rows, args.vocab, names, meta))
-    print(f"\nwrote {out_dir / 'results.md'}, results.json and chart.svg")
+    if chart_png(rows, args.vocab, names, meta, out_dir / "chart.png"):
+        print(f"\nwrote {out_dir / 'results.md'}, results.json and chart.png")
+    else:
+        print(f"\nwrote {out_dir / 'results.md'} and results.json; no chart: matplotlib is not installed "
+              "(pip install '.[bench]')")
     mismatch = any(v["identical"] is False for v in ranks_verdict.values())
     return 1 if mismatch or failures or wrong_pattern else 0
 
