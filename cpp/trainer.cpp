@@ -100,7 +100,8 @@ void checked_increase(int64_t& total, int64_t delta) {
 // occurrences of existing pairs; new occurrences always involve the new
 // token), so a pair that appears with a smaller count never needs tracking.
 int64_t lowest_mergeable_count(std::vector<int64_t> word_counts, size_t num_merges) {
-    if (num_merges == 0 || word_counts.size() < num_merges) return 1;
+    if (num_merges == 0) return std::numeric_limits<int64_t>::max();  // nothing to track
+    if (word_counts.size() < num_merges) return 1;
     const auto nth = word_counts.begin() + static_cast<std::ptrdiff_t>(num_merges - 1);
     std::nth_element(word_counts.begin(), nth, word_counts.end(), std::greater<int64_t>());
     return std::max<int64_t>(*nth, 1);
@@ -111,61 +112,11 @@ int64_t lowest_mergeable_count(std::vector<int64_t> word_counts, size_t num_merg
 template <class Symbol>
 class Trainer {
 public:
+    // Copies the words out of `counts`; after this the trainer never reads them again.
     Trainer(const WordCounts& counts, size_t num_merges) {
         tokens_.reserve(256);
         for (int b = 0; b < 256; ++b) add_token(std::string(1, static_cast<char>(b)));
         load_words(counts, num_merges);
-        count_pairs();
-    }
-
-    TrainResult run(size_t num_merges, const std::function<void(size_t)>& progress);
-
-private:
-    void add_token(std::string bytes) {
-        token_ids_.emplace(bytes, static_cast<uint32_t>(tokens_.size()));
-        tokens_.push_back(std::move(bytes));
-    }
-
-    void load_words(const WordCounts& counts, size_t num_merges) {
-        // Sized exactly first: these two arrays are most of the trainer's memory,
-        // and growing them by doubling would leave up to half of it unused.
-        std::vector<int64_t> word_counts;
-        size_t num_symbols = 0;
-        counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
-            if (piece.size() < 2 || count <= 0) return;
-            word_counts.push_back(count);
-            num_symbols += piece.size();
-        });
-        if (num_symbols >= std::numeric_limits<uint32_t>::max()) {
-            throw std::length_error("the distinct pieces hold more than 4 GiB of bytes");
-        }
-        num_words_ = word_counts.size();
-        const size_t num_cells = num_words_ * kHeaderCells + num_symbols;
-        if (num_cells >= std::numeric_limits<uint32_t>::max()) {
-            throw std::length_error("the distinct pieces are too many for the trainer's 32-bit word handles");
-        }
-        cells_.reserve(num_cells);
-        min_count_ = lowest_mergeable_count(std::move(word_counts), num_merges);
-        // Single-byte pieces hold no pair and can never change: leave them out.
-        counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
-            if (piece.size() < 2 || count <= 0) return;
-            const size_t word = cells_.size();
-            cells_.resize(word + kHeaderCells);
-            std::memcpy(&cells_[word], &count, sizeof(count));
-            set_size(static_cast<uint32_t>(word), static_cast<uint32_t>(piece.size()));
-            for (unsigned char byte : piece) cells_.push_back(byte);
-        });
-    }
-
-    // Numbers a pair for tracking: count, word list and heap entries.
-    uint32_t track(PairKey key) {
-        const uint32_t index = pairs_.find_or_add(key);
-        if (index == pair_count_.size()) {
-            pair_count_.push_back(0);
-            pair_words_.emplace_back();
-            pair_stamp_.push_back(0);
-        }
-        return index;
     }
 
     // Before any merge every symbol is a byte, so every pair is one of 65,536:
@@ -198,14 +149,65 @@ private:
         });
     }
 
+    TrainResult run(size_t num_merges, const std::function<void(size_t)>& progress);
+
+private:
+    void add_token(std::string bytes) {
+        token_ids_.emplace(bytes, static_cast<uint32_t>(tokens_.size()));
+        tokens_.push_back(std::move(bytes));
+    }
+
+    void load_words(const WordCounts& counts, size_t num_merges) {
+        // Sized first: this array is a large part of the trainer's memory,
+        // and growing it by doubling would leave up to half of it unused.
+        std::vector<int64_t> word_counts;
+        size_t num_symbols = 0;
+        counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
+            if (piece.size() < 2 || count <= 0) return;
+            word_counts.push_back(count);
+            num_symbols += piece.size();
+        });
+        if (num_symbols >= std::numeric_limits<uint32_t>::max()) {
+            throw std::length_error("the distinct pieces hold more than 4 GiB of bytes");
+        }
+        num_words_ = word_counts.size();
+        const size_t max_cells = num_words_ * (kHeaderCells + kCellsPerUnit - 1) + num_symbols;
+        if (max_cells / kCellsPerUnit >= kUntracked) {
+            throw std::length_error("the distinct pieces hold more than 16 GiB: too many for the trainer's word handles");
+        }
+        cells_.reserve(max_cells);
+        min_count_ = lowest_mergeable_count(std::move(word_counts), num_merges);
+        // Single-byte pieces hold no pair and can never change: leave them out.
+        counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
+            if (piece.size() < 2 || count <= 0) return;
+            const uint32_t word = static_cast<uint32_t>(cells_.size() / kCellsPerUnit);
+            cells_.resize(cells_.size() + kHeaderCells);
+            std::memcpy(header(word), &count, sizeof(count));
+            set_size(word, static_cast<uint32_t>(piece.size()));
+            for (unsigned char byte : piece) cells_.push_back(byte);
+            cells_.resize((cells_.size() + kCellsPerUnit - 1) / kCellsPerUnit * kCellsPerUnit);
+        });
+    }
+
+    // Numbers a pair for tracking: count, word list and heap entries.
+    uint32_t track(PairKey key) {
+        const uint32_t index = pairs_.find_or_add(key);
+        if (index == pair_count_.size()) {
+            pair_count_.push_back(0);
+            pair_words_.emplace_back();
+            pair_stamp_.push_back(0);
+        }
+        return index;
+    }
+
     template <class F>
     void for_each_byte_pair(F&& f) const {
         // Before any merge each word still has its full length, which gives the next word's place.
-        for (size_t w = 0; w < cells_.size(); w += kHeaderCells + size_of(static_cast<uint32_t>(w))) {
-            const Symbol* s = symbols_of(static_cast<uint32_t>(w));
-            for (uint32_t i = 0; i + 1 < size_of(static_cast<uint32_t>(w)); ++i) {
-                f(static_cast<size_t>(s[i] << 8 | s[i + 1]), static_cast<uint32_t>(w));
-            }
+        const size_t end = cells_.size() / kCellsPerUnit;
+        for (size_t w = 0; w < end; w += (kHeaderCells + size_of(static_cast<uint32_t>(w)) + kCellsPerUnit - 1) / kCellsPerUnit) {
+            const uint32_t word = static_cast<uint32_t>(w);
+            const Symbol* s = symbols_of(word);
+            for (uint32_t i = 0; i + 1 < size_of(word); ++i) f(static_cast<size_t>(s[i] << 8 | s[i + 1]), word);
         }
     }
 
@@ -229,9 +231,11 @@ private:
     // Replaces every occurrence of (left, right) by `merged` in the words that
     // may hold it, and moves the counts of the neighbouring pairs.
     //
-    // Every count that changes is (x, left) -> (x, merged) for a left neighbour
-    // x, or (right, y) -> (merged, y) for a right neighbour y, by the count of
-    // the word. A merge has up to hundreds of thousands of occurrences but
+    // Besides the merged pair itself losing every occurrence, each count that
+    // changes is a move (x, left) -> (x, merged) for a left neighbour x, or
+    // (right, y) -> (merged, y) for a right neighbour y, by the count of the
+    // word. (right, y) can be the merged pair itself: "a a a" holds (a, a)
+    // twice and merges it once. A merge has up to hundreds of thousands of occurrences but
     // only a few hundred distinct neighbours, so the moves are summed per
     // neighbour in small dense arrays first and the pair index is touched
     // once per neighbour, not once per occurrence.
@@ -246,7 +250,7 @@ private:
         for (size_t k = 0; k < n; ++k) {
             // The words of a pair are scattered over memory, and waiting for
             // them dominates early merges: fetch each word a few steps ahead.
-            if (k + 8 < n) __builtin_prefetch(&cells_[words[k + 8]]);
+            if (k + 8 < n) __builtin_prefetch(header(words[k + 8]));
             const uint32_t w = words[k];
             Symbol* s = symbols_of(w);
             const uint32_t size = size_of(w);
@@ -285,7 +289,8 @@ private:
 
     // The neighbours on one side of a merge: per neighbour symbol, the count
     // that moves from its old pair to its new pair, and the words (in visit
-    // order) where the new pair now occurs.
+    // order) where the new pair appeared. Some of those never get listed: the
+    // pair is too rare to track, or the other side takes its count back ("a b a b").
     class NeighbourMoves {
     public:
         void begin(size_t num_tokens) {
@@ -342,30 +347,36 @@ private:
 
     // All words back to back in one array, each as a 12-byte header (its
     // count, int64, and its length in symbols, uint32, which shrinks as merges
-    // apply) followed by its symbols. A word is named by where it starts, so
-    // the merge loop reaches a word, header and symbols, with one memory
-    // access instead of two dependent ones.
+    // apply) followed by its symbols, padded to 4 bytes. A word is named by
+    // where it starts, in 4-byte units (so 32-bit names reach 16 GiB), and the
+    // merge loop reaches a word, header and symbols, with one memory access
+    // instead of two dependent ones.
     static constexpr size_t kHeaderCells = 12 / sizeof(Symbol);
-    static_assert(12 % sizeof(Symbol) == 0, "the header must fill whole cells");
+    static constexpr size_t kCellsPerUnit = 4 / sizeof(Symbol);
+    static_assert(12 % sizeof(Symbol) == 0 && 4 % sizeof(Symbol) == 0, "the header must fill whole cells");
     std::vector<Symbol> cells_;
     size_t num_words_ = 0;
 
+    Symbol* header(uint32_t w) { return &cells_[size_t{w} * kCellsPerUnit]; }
+    const Symbol* header(uint32_t w) const { return &cells_[size_t{w} * kCellsPerUnit]; }
     int64_t count_of(uint32_t w) const {
         int64_t count;
-        std::memcpy(&count, &cells_[w], sizeof(count));
+        std::memcpy(&count, header(w), sizeof(count));
         return count;
     }
     uint32_t size_of(uint32_t w) const {
         uint32_t size;
-        std::memcpy(&size, &cells_[w] + 8 / sizeof(Symbol), sizeof(size));
+        std::memcpy(&size, header(w) + 8 / sizeof(Symbol), sizeof(size));
         return size;
     }
-    void set_size(uint32_t w, uint32_t size) { std::memcpy(&cells_[w] + 8 / sizeof(Symbol), &size, sizeof(size)); }
-    Symbol* symbols_of(uint32_t w) { return &cells_[w] + kHeaderCells; }
-    const Symbol* symbols_of(uint32_t w) const { return &cells_[w] + kHeaderCells; }
+    void set_size(uint32_t w, uint32_t size) { std::memcpy(header(w) + 8 / sizeof(Symbol), &size, sizeof(size)); }
+    Symbol* symbols_of(uint32_t w) { return header(w) + kHeaderCells; }
+    const Symbol* symbols_of(uint32_t w) const { return header(w) + kHeaderCells; }
 
     // Pairs whose count when they appear is below this are never merged
     // within the merges asked for, so they get no number, list or heap entry.
+    // The right side is settled first and tested on its own sum, which the
+    // left side may lower again: that can only track a pair needlessly.
     int64_t min_count_ = 1;
     PairIndex pairs_;
     std::vector<int64_t> pair_count_;
@@ -428,7 +439,8 @@ TrainResult train_with(const WordCounts& counts, size_t num_merges, const std::f
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
     Trainer<Symbol> trainer(counts, num_merges);
-    if (words_loaded) words_loaded();
+    if (words_loaded) words_loaded();  // before the pair lists, the trainer's other large allocation
+    trainer.count_pairs();
     const auto loop_start = Clock::now();
     TrainResult result = trainer.run(num_merges, progress);
     result.setup_seconds = std::chrono::duration<double>(loop_start - start).count();

@@ -19,7 +19,7 @@ struct TrainResult {
     // merges[k] created token 256 + k.
     std::vector<Merge> merges;
     size_t words = 0;  // distinct pieces of two or more bytes that took part
-    double setup_seconds = 0;  // loading the words and counting their pairs
+    double setup_seconds = 0;  // loading the words, words_loaded() and counting their pairs
     double loop_seconds = 0;   // the merge loop proper
 };
 

@@ -19,14 +19,17 @@ def learn_merges(
     *,
     show_progress: bool | None = None,
     release_counts: bool = False,
+    stacklevel: int = 3,
 ) -> tuple[list[tuple[int, int]], dict]:
     """Learns up to `num_merges` merges from `counts`; returns them in order and a summary.
 
     Merge k creates token 256 + k. The summary holds the number of merges, of
     words that took part, and the time taken: in all, setting up (words and
     their initial pair counts) and the merge loop proper. With release_counts
-    the counts are emptied as soon as the trainer has read them, which lowers
-    the peak memory of training by their size.
+    the counts are emptied as soon as the trainer has copied its words, so
+    that its pair lists and the merge loop do not sit on top of them.
+    stacklevel: where a TrainingWarning points, as for warnings.warn, counted
+    from this function (3: the caller of the function that called it).
     """
     empty = len(counts) == 0
     start = time.perf_counter()
@@ -48,7 +51,7 @@ def learn_merges(
             f"the training input {reason}: the vocabulary has {256 + len(merges)} ordinary tokens "
             f"instead of the {256 + num_merges} asked for",
             TrainingWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     summary = {
         "merges": len(merges),

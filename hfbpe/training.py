@@ -80,8 +80,9 @@ def train(
         show_progress=show_progress,
         client=client,
     )
-    # The counts are this call's own: the trainer may free them once it has read them.
-    tokenizer = _train(counts, vocab_size, specials, show_progress, release_counts=True)
+    # The counts are this call's own (unless a Dask worker in this process may
+    # still hold them): the trainer may free them once it has read them.
+    tokenizer = _train(counts, vocab_size, specials, show_progress, release_counts=client is None)
     tokenizer.training_summary.update(max_chars=max_chars, doc_cap=doc_cap)
     return tokenizer
 
@@ -111,7 +112,7 @@ def _train(
     regex = counts.pattern if counts.pattern is not None else resolve_pattern(None)
     count_summary = {**counts.summary, "distinct_pieces": len(counts)}
     merges, merge_summary = learn_merges(
-        counts.table, num_merges, show_progress=show_progress, release_counts=release_counts
+        counts.table, num_merges, show_progress=show_progress, release_counts=release_counts, stacklevel=4
     )
     first_special = 256 + len(merges)
     tokenizer = Tokenizer(regex, merges, {s: first_special + i for i, s in enumerate(specials)})

@@ -333,3 +333,15 @@ def test_vocabularies_past_65536_ids_continue_the_smaller_ones():
     assert len(long_run) == 70_000 and max(max(m) for m in long_run) >= 65_536
     short_run, *_ = _core.train(counts, 65_280)
     assert long_run[:65_280] == short_run
+
+
+def test_running_out_of_pairs_warns_at_the_callers_line():
+    calls = [
+        lambda: hfbpe.train(["ab ab"], 300, show_progress=False),
+        lambda: hfbpe.train_from_counts(hfbpe.count(["ab ab"], show_progress=False), 300, show_progress=False),
+        lambda: hfbpe.Tokenizer().train_from_iterator(["ab ab"], 300),
+    ]
+    for call in calls:
+        with pytest.warns(hfbpe.TrainingWarning) as record:
+            call()
+        assert [w.filename for w in record] == [__file__]
