@@ -224,8 +224,8 @@ NB_MODULE(_core, m) {
         .def_prop_ro("pattern", &Pretokenizer::pattern)
         .def_prop_ro("jit", &Pretokenizer::jit, "Whether the pattern was JIT-compiled.")
         .def_prop_ro(
-            "ascii_word_shortcut", [](const Pretokenizer& p) { return p.ascii_words() != AsciiWords::None; },
-            "Whether ASCII words skip PCRE2 (the named gpt2/gpt4 patterns only).")
+            "ascii_shortcut", [](const Pretokenizer& p) { return p.ascii_pieces() != AsciiPieces::None; },
+            "Whether ASCII text is split without PCRE2 (the named gpt2/gpt4/nanochat patterns only).")
         .def("split", &split, "text"_a, "The pieces of `text`, as regex.findall(pattern, text) gives them.");
 
     nb::class_<WordCounts>(m, "WordCounts", "Counts of pre-tokenized pieces (piece bytes -> 64-bit count).")

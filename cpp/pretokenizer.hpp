@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "ascii_words.hpp"
+#include "ascii_pieces.hpp"
 
 namespace hfbpe {
 
@@ -28,7 +28,7 @@ public:
     const std::string& pattern() const { return pattern_; }
     const pcre2_code* code() const { return code_.get(); }
     bool jit() const { return jit_; }
-    AsciiWords ascii_words() const { return ascii_words_; }
+    AsciiPieces ascii_pieces() const { return ascii_pieces_; }
 
 private:
     struct CodeFree {
@@ -37,7 +37,7 @@ private:
     std::string pattern_;
     std::unique_ptr<pcre2_code, CodeFree> code_;
     bool jit_ = false;
-    AsciiWords ascii_words_ = AsciiWords::None;
+    AsciiPieces ascii_pieces_ = AsciiPieces::None;
 };
 
 // Per-thread match state: match data, match context and JIT stack are not
@@ -71,12 +71,13 @@ void Matcher::for_each_piece(const char* text, size_t size, F&& on_piece) {
     const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match_data_);
     size_t start = 0;
     uint32_t options = 0;
-    const AsciiWords shortcut = pretokenizer_.ascii_words();
+    const AsciiPieces shortcut = pretokenizer_.ascii_pieces();
     while (start <= size) {
-        size_t word_end;
-        if (options == 0 && shortcut != AsciiWords::None && ascii_word(shortcut, text, size, start, word_end)) {
-            on_piece(start, word_end);
-            start = word_end;
+        size_t piece_end;
+        if (options == 0 && shortcut != AsciiPieces::None && start < size &&
+            ascii_piece(shortcut, text, size, start, piece_end)) {
+            on_piece(start, piece_end);
+            start = piece_end;
             continue;
         }
         if (match(text, size, start, options) == PCRE2_ERROR_NOMATCH) {

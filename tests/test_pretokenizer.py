@@ -270,25 +270,36 @@ def test_characters_newer_than_pcre2_unicode_tables(pattern_name, text):
     assert split(pattern, text) == regex.findall(pattern, text)
 
 
-# The ASCII-word shortcut -------------------------------------------------------------------
+# The ASCII splitter ------------------------------------------------------------------------
 
 
-def test_named_gpt_patterns_take_the_ascii_word_shortcut():
+def test_named_gpt_patterns_take_the_ascii_shortcut():
     for name in ["gpt4", "cl100k", "nanochat", "gpt2"]:
-        assert _core.Pretokenizer(hfbpe.PATTERNS[name]).ascii_word_shortcut, name
-    assert not _core.Pretokenizer(hfbpe.PATTERNS["o200k"]).ascii_word_shortcut
-    assert not _core.Pretokenizer(hfbpe.PATTERNS["gpt4"] + "|x").ascii_word_shortcut  # similar is not enough
+        assert _core.Pretokenizer(hfbpe.PATTERNS[name]).ascii_shortcut, name
+    assert not _core.Pretokenizer(hfbpe.PATTERNS["o200k"]).ascii_shortcut
+    assert not _core.Pretokenizer(hfbpe.PATTERNS["gpt4"] + "|x").ascii_shortcut  # similar is not enough
+
+
+ASCII_EDGES = ["a", "Z", "q", "s", "S", "l", "L", "v", "e", "R", " ", "  ", "'", "'s", "'ll", "'LL", "'vE", "'re",
+               "'t", "'M", "'d", "'x", "\t", "\r", "\n", "\r\n", "\n\n", " \n", "0", "7", "12", "123", "4567",
+               "(", "-", "_", ".", ",", "...", "\x0b", "\x0c", "\x1c", "\x1f", "\x7f", "\x00", "x'", " '",
+               "é", "ß", "中", "١", "²", "\u00a0", "\u0085", "\u2028", "\u3000", "\u0301", "😀", "Ω", "ſ", "\u212a",
+               "\u180e", "—", "«"]
 
 
 @pytest.mark.parametrize("pattern_name", ["gpt4", "nanochat", "gpt2"])
-def test_ascii_word_shortcut_agrees_with_regex(pattern_name):
-    """Strings dense in the shortcut's edges: leads before letters, apostrophes, CR/LF, digits, non-ASCII letters."""
+def test_ascii_splitter_agrees_with_regex(pattern_name):
+    """The splitter gives PCRE2's pieces (itself checked against regex.findall) or leaves them to PCRE2.
+
+    Random strings dense in its edges: every ASCII character, contractions in
+    any case, digit runs, runs of spaces with and without CR/LF, and the
+    non-ASCII characters where it must hand over (letters, digits, spaces,
+    marks, the long s that (?i) matches as "s")."""
     import random
 
     rng = random.Random(11)
-    alphabet = ["a", "Z", "q", " ", "  ", "'", "'s", "'ll", "\t", "\r", "\n", "0", "7", "(", "-", "_", ".", "\x0b",
-                "\x7f", "\x00", "é", "ß", "中", "١", "\u00a0", "\u0301", "😀", "Ω", "x'", "\u180e"]
+    alphabet = ASCII_EDGES + [chr(c) for c in range(128)]
     pattern = hfbpe.PATTERNS[pattern_name]
-    for _ in range(4000):
+    for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
         assert split(pattern, text) == regex.findall(pattern, text), repr(text)
