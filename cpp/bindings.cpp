@@ -138,7 +138,7 @@ void return_free_memory() {
 #endif
 }
 
-nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool release_counts) {
+nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool release_counts, int num_threads) {
     TrainResult result;
     {
         nb::gil_scoped_release release;
@@ -152,7 +152,7 @@ nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool
             counts = WordCounts();
             return_free_memory();
         };
-        result = train_bpe(counts, num_merges, on_progress, words_loaded);
+        result = train_bpe(counts, num_merges, num_threads, on_progress, words_loaded);
     }
     nb::list merges;
     for (const Merge& m : result.merges) merges.append(nb::make_tuple(m.left, m.right));
@@ -273,6 +273,8 @@ NB_MODULE(_core, m) {
         .def_prop_ro("exhausted", &Counter::exhausted, "Whether max_chars was reached.");
 
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(), "release_counts"_a = false,
+          "num_threads"_a = 1,
           "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds). "
-          "With release_counts, `counts` is emptied once the words are loaded, to free its memory.");
+          "With release_counts, `counts` is emptied once the words are loaded, to free its memory; "
+          "with num_threads > 1 the largest merges use a second thread.");
 }

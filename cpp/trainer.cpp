@@ -4,12 +4,14 @@
 #include <chrono>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 
 #include "dary_heap.hpp"
 #include "hash.hpp"
+#include "helper_thread.hpp"
 
 namespace hfbpe {
 namespace {
@@ -112,8 +114,10 @@ int64_t lowest_mergeable_count(std::vector<int64_t> word_counts, size_t num_merg
 template <class Symbol>
 class Trainer {
 public:
-    // Copies the words out of `counts`; after this the trainer never reads them again.
-    Trainer(const WordCounts& counts, size_t num_merges) {
+    // Copies the words out of `counts`; after this the trainer never reads them
+    // again. With num_threads > 1 the largest merges use a second thread.
+    Trainer(const WordCounts& counts, size_t num_merges, int num_threads) {
+        if (num_threads > 1) helper_ = std::make_unique<HelperThread>();
         tokens_.reserve(256);
         for (int b = 0; b < 256; ++b) add_token(std::string(1, static_cast<char>(b)));
         load_words(counts, num_merges);
@@ -228,6 +232,40 @@ private:
         }
     }
 
+    class NeighbourMoves;
+
+    // Merges the pair in words[0, n) and records the neighbour moves; returns
+    // how many occurrences (weighted by word count) it merged.
+    int64_t scan(const uint32_t* words, size_t n, uint32_t left, uint32_t right, uint32_t merged,
+                 NeighbourMoves& left_side, NeighbourMoves& right_side) {
+        int64_t merged_away = 0;
+        for (size_t k = 0; k < n; ++k) {
+            // The words of a pair are scattered over memory, and waiting for
+            // them dominates early merges: fetch each word a few steps ahead.
+            if (k + 8 < n) __builtin_prefetch(header(words[k + 8]));
+            const uint32_t w = words[k];
+            Symbol* s = symbols_of(w);
+            const uint32_t size = size_of(w);
+            const int64_t count = count_of(w);
+            uint32_t out = 0;
+            for (uint32_t i = 0; i < size;) {
+                if (i + 1 < size && s[i] == left && s[i + 1] == right) {
+                    // The left neighbour is read from the output, so in "a b a b"
+                    // the second occurrence sees the first one's merged token.
+                    if (out > 0) left_side.add(s[out - 1], count, w);
+                    if (i + 2 < size) right_side.add(s[i + 2], count, w);
+                    checked_increase(merged_away, count);
+                    s[out++] = static_cast<Symbol>(merged);
+                    i += 2;
+                } else {
+                    s[out++] = s[i++];
+                }
+            }
+            set_size(w, out);
+        }
+        return merged_away;
+    }
+
     // Replaces every occurrence of (left, right) by `merged` in the words that
     // may hold it, and moves the counts of the neighbouring pairs.
     //
@@ -245,31 +283,33 @@ private:
         ++stamp_;
         left_side_.begin(tokens_.size());
         right_side_.begin(tokens_.size());
-        int64_t merged_away = 0;
         const size_t n = words.size();
-        for (size_t k = 0; k < n; ++k) {
-            // The words of a pair are scattered over memory, and waiting for
-            // them dominates early merges: fetch each word a few steps ahead.
-            if (k + 8 < n) __builtin_prefetch(header(words[k + 8]));
-            const uint32_t w = words[k];
-            Symbol* s = symbols_of(w);
-            const uint32_t size = size_of(w);
-            const int64_t count = count_of(w);
-            uint32_t out = 0;
-            for (uint32_t i = 0; i < size;) {
-                if (i + 1 < size && s[i] == left && s[i + 1] == right) {
-                    // The left neighbour is read from the output, so in "a b a b"
-                    // the second occurrence sees the first one's merged token.
-                    if (out > 0) left_side_.add(s[out - 1], count, w);
-                    if (i + 2 < size) right_side_.add(s[i + 2], count, w);
-                    checked_increase(merged_away, count);
-                    s[out++] = static_cast<Symbol>(merged);
-                    i += 2;
-                } else {
-                    s[out++] = s[i++];
-                }
+        int64_t merged_away = 0;
+        if (helper_ && n >= kParallelWords) {
+            // The early merges visit hundreds of thousands of words, and the
+            // visits wait on memory: a second thread takes the second half of
+            // the list with moves of its own, added to ours afterwards. A word
+            // is listed once per pair, so the halves touch different words.
+            helper_left_.begin(tokens_.size());
+            helper_right_.begin(tokens_.size());
+            const size_t half = n / 2;
+            int64_t helper_merged_away = 0;
+            helper_->start([&] {
+                helper_merged_away = scan(words.data() + half, n - half, left, right, merged, helper_left_, helper_right_);
+            });
+            std::exception_ptr error;
+            try {
+                merged_away = scan(words.data(), half, left, right, merged, left_side_, right_side_);
+            } catch (...) {
+                error = std::current_exception();
             }
-            set_size(w, out);
+            helper_->wait();  // the helper must be done with the words before anything else happens
+            if (error) std::rethrow_exception(error);
+            checked_increase(merged_away, helper_merged_away);
+            left_side_.absorb(helper_left_);
+            right_side_.absorb(helper_right_);
+        } else {
+            merged_away = scan(words.data(), n, left, right, merged, left_side_, right_side_);
         }
         pair_count_[pair_index] -= merged_away;
         // Right side first: in "a b a b" the right side creates (merged, a)
@@ -307,6 +347,20 @@ private:
             checked_increase(moved, count);
             ++events_per_[neighbour];
             events_.push_back({neighbour, word});
+        }
+
+        // Adds the moves another thread recorded for later words of the same list.
+        void absorb(NeighbourMoves& other) {
+            for (uint32_t x : other.touched_) {
+                if (moved_[x] == 0) touched_.push_back(x);
+                checked_increase(moved_[x], other.moved_[x]);
+                events_per_[x] += other.events_per_[x];
+                other.moved_[x] = 0;
+                other.events_per_[x] = 0;
+            }
+            events_.insert(events_.end(), other.events_.begin(), other.events_.end());
+            other.touched_.clear();
+            other.events_.clear();
         }
 
         // Moves the summed counts in the pair index and lists the words under
@@ -385,6 +439,11 @@ private:
     std::vector<uint32_t> grown_;
     uint32_t stamp_ = 0;  // one per merge: far below 2^32
     NeighbourMoves left_side_, right_side_;
+    // Merges whose list holds at least this many words are shared with the
+    // helper thread; below it the hand-over costs more than it saves.
+    static constexpr size_t kParallelWords = 2048;
+    std::unique_ptr<HelperThread> helper_;  // null with one thread
+    NeighbourMoves helper_left_, helper_right_;
 
     DaryHeap<Candidate, 8, BetterCandidate> heap_;
     std::vector<std::string> tokens_;
@@ -434,11 +493,11 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
 }  // namespace
 
 template <class Symbol>
-TrainResult train_with(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress,
-                       const std::function<void()>& words_loaded) {
+TrainResult train_with(const WordCounts& counts, size_t num_merges, int num_threads,
+                       const std::function<void(size_t)>& progress, const std::function<void()>& words_loaded) {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    Trainer<Symbol> trainer(counts, num_merges);
+    Trainer<Symbol> trainer(counts, num_merges, num_threads);
     if (words_loaded) words_loaded();  // before the pair lists, the trainer's other large allocation
     trainer.count_pairs();
     const auto loop_start = Clock::now();
@@ -448,10 +507,10 @@ TrainResult train_with(const WordCounts& counts, size_t num_merges, const std::f
     return result;
 }
 
-TrainResult train_bpe(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress,
-                      const std::function<void()>& words_loaded) {
-    if (num_merges <= 65536 - 256) return train_with<uint16_t>(counts, num_merges, progress, words_loaded);
-    return train_with<uint32_t>(counts, num_merges, progress, words_loaded);
+TrainResult train_bpe(const WordCounts& counts, size_t num_merges, int num_threads,
+                      const std::function<void(size_t)>& progress, const std::function<void()>& words_loaded) {
+    if (num_merges <= 65536 - 256) return train_with<uint16_t>(counts, num_merges, num_threads, progress, words_loaded);
+    return train_with<uint32_t>(counts, num_merges, num_threads, progress, words_loaded);
 }
 
 }  // namespace hfbpe

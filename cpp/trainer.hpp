@@ -29,7 +29,9 @@ struct TrainResult {
 // 50 ms and at the end; it may throw to stop training. `words_loaded()`, if
 // given, is called once the trainer has copied what it needs from `counts`
 // (before the merge loop), so a caller that is done with them can free them.
-TrainResult train_bpe(const WordCounts& counts, size_t num_merges, const std::function<void(size_t)>& progress,
-                      const std::function<void()>& words_loaded = {});
+// With num_threads > 1, merges of many words are applied by two threads (the
+// result does not depend on it).
+TrainResult train_bpe(const WordCounts& counts, size_t num_merges, int num_threads,
+                      const std::function<void(size_t)>& progress, const std::function<void()>& words_loaded = {});
 
 }  // namespace hfbpe

@@ -19,6 +19,7 @@ def learn_merges(
     *,
     show_progress: bool | None = None,
     release_counts: bool = False,
+    num_threads: int = 1,
     stacklevel: int = 3,
 ) -> tuple[list[tuple[int, int]], dict]:
     """Learns up to `num_merges` merges from `counts`; returns them in order and a summary.
@@ -28,6 +29,8 @@ def learn_merges(
     their initial pair counts) and the merge loop proper. With release_counts
     the counts are emptied as soon as the trainer has copied its words, so
     that its pair lists and the merge loop do not sit on top of them.
+    num_threads: with 2 or more, merges of many words are applied by two
+    threads (the merges are the same).
     stacklevel: where a TrainingWarning points, as for warnings.warn, counted
     from this function (3: the caller of the function that called it).
     """
@@ -42,7 +45,9 @@ def learn_merges(
         done = merges_done
 
     try:
-        merges, words, setup_seconds, loop_seconds = _core.train(counts, num_merges, on_progress, release_counts)
+        merges, words, setup_seconds, loop_seconds = _core.train(
+            counts, num_merges, on_progress, release_counts, num_threads
+        )
     finally:
         bar.close()
     if len(merges) < num_merges:

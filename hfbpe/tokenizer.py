@@ -98,7 +98,9 @@ class Tokenizer:
         num_merges = _num_merges(vocab_size, reserved=0)
         regex = resolve_pattern(pattern)
         counts, count_summary = count_texts(iterator, pattern=regex, batch_size=buffer_size, show_progress=False)
-        merges, merge_summary = learn_merges(counts, num_merges, show_progress=False, release_counts=True)
+        merges, merge_summary = learn_merges(
+            counts, num_merges, show_progress=False, release_counts=True, num_threads=count_summary["num_threads"]
+        )
         self._set(regex, merges, {})
         self.special_token_roles = {}  # the special tokens they named are gone
         self.training_summary = {**count_summary, **merge_summary, "vocab_size": self.n_vocab}

@@ -9,7 +9,7 @@ from typing import Any
 import tiktoken
 
 from . import _core
-from .counting import count
+from .counting import count, resolve_num_threads
 from .merging import learn_merges
 from .patterns import resolve_pattern
 from .tokenizer import Tokenizer, _num_merges
@@ -50,7 +50,8 @@ def train(
         characters read past max_chars (that document is counted whole, as
         nanochat's tok_train.py does). Characters are code points, as len(str).
     doc_cap: crop every document to its first doc_cap characters.
-    num_threads: counting threads; None uses every core available.
+    num_threads: threads for counting (and two for the largest merges when
+        it is 2 or more); None uses every core available.
     show_progress: progress bars; None shows them when stderr is a terminal
         (and datasets.disable_progress_bars() was not called).
     batch_size: rows per native counting batch.
@@ -82,7 +83,7 @@ def train(
     )
     # The counts are this call's own (unless a Dask worker in this process may
     # still hold them): the trainer may free them once it has read them.
-    tokenizer = _train(counts, vocab_size, specials, show_progress, release_counts=client is None)
+    tokenizer = _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=client is None)
     tokenizer.training_summary.update(max_chars=max_chars, doc_cap=doc_cap)
     return tokenizer
 
@@ -92,27 +93,42 @@ def train_from_counts(
     vocab_size: int,
     *,
     special_tokens: Sequence[str] = (),
+    num_threads: int | None = None,
     show_progress: bool | None = None,
 ) -> Tokenizer:
     """Runs the merge loop on counts from `hfbpe.count` (or added up from several shards).
 
     vocab_size and special_tokens mean what they mean for hfbpe.train; the
     pattern is the one the counts were made with. The counts are not changed,
-    so one counting pass can serve several vocabulary sizes.
+    so one counting pass can serve several vocabulary sizes. num_threads:
+    with 2 or more (None: every core), the largest merges use two threads.
     """
     if not isinstance(counts, WordCounts):
         raise TypeError(f"counts must be hfbpe.WordCounts, got {type(counts).__name__}")
-    return _train(counts, vocab_size, _check_special_tokens(special_tokens), show_progress, release_counts=False)
+    specials = _check_special_tokens(special_tokens)
+    return _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=False)
 
 
 def _train(
-    counts: WordCounts, vocab_size: int, specials: list[str], show_progress: bool | None, *, release_counts: bool
+    counts: WordCounts,
+    vocab_size: int,
+    specials: list[str],
+    show_progress: bool | None,
+    num_threads: int | None,
+    *,
+    release_counts: bool,
 ) -> Tokenizer:
     num_merges = _num_merges(vocab_size, reserved=len(specials))
+    threads = resolve_num_threads(num_threads)
     regex = counts.pattern if counts.pattern is not None else resolve_pattern(None)
     count_summary = {**counts.summary, "distinct_pieces": len(counts)}
     merges, merge_summary = learn_merges(
-        counts.table, num_merges, show_progress=show_progress, release_counts=release_counts, stacklevel=4
+        counts.table,
+        num_merges,
+        show_progress=show_progress,
+        release_counts=release_counts,
+        num_threads=threads,
+        stacklevel=4,
     )
     first_special = 256 + len(merges)
     tokenizer = Tokenizer(regex, merges, {s: first_special + i for i, s in enumerate(specials)})
