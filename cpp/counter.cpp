@@ -68,7 +68,7 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
         worker.matcher.for_each_piece(text.data(), text.size(), [&](size_t begin, size_t end) {
             if (end == begin) return;  // an empty match holds no bytes to count
             const uint64_t hash = hash_bytes(text.data() + begin, end - begin, text.size() - begin);
-            worker.local[WordCounts::shard_of(hash)].add(text.substr(begin, end - begin), hash, 1);
+            worker.local[WordCounts::shard_of(hash)].add(text.substr(begin, end - begin), hash, 1, text.size() - begin);
             // A single huge document must not delay Ctrl-C by seconds.
             if (++pieces_since_check == 4096) {
                 pieces_since_check = 0;

@@ -24,7 +24,34 @@ std::string_view PieceTable::key(const Slot& slot) const {
     return {arena_.data() + offset, slot.size};
 }
 
-void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count) {
+// Inline keys are zero-padded in their slot, so a piece that is followed by
+// enough readable bytes compares as one 8-byte and one 4-byte word, masked
+// to its length, instead of through memcmp (a call per counted piece).
+bool PieceTable::same_inline_key(const Slot& slot, std::string_view piece, size_t readable) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    static_assert(kInline == 12, "the comparison reads 8 + 4 bytes");
+    if (readable >= kInline) {
+        const size_t n = piece.size();
+        uint64_t low, slot_low;
+        uint32_t high, slot_high;
+        std::memcpy(&low, piece.data(), 8);
+        std::memcpy(&high, piece.data() + 8, 4);
+        std::memcpy(&slot_low, slot.bytes, 8);
+        std::memcpy(&slot_high, slot.bytes + 8, 4);
+        if (n < 8) {
+            low = n == 0 ? 0 : low & (~uint64_t{0} >> (64 - 8 * n));
+            high = 0;
+        } else if (n < 12) {
+            high = n == 8 ? 0 : high & (~uint32_t{0} >> (32 - 8 * (n - 8)));
+        }
+        return low == slot_low && high == slot_high;
+    }
+#endif
+    (void)readable;
+    return std::memcmp(slot.bytes, piece.data(), piece.size()) == 0;
+}
+
+void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count, size_t readable) {
     if (hash == 0) hash = 1;
     if (2 * (used_ + 1) > slots_.size()) grow();
     const size_t mask = slots_.size() - 1;
@@ -48,7 +75,8 @@ void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count) {
             total_ = checked_add(total_, count);
             return;
         }
-        if (slot.hash == hash && slot.size == piece.size() && key(slot) == piece) {
+        if (slot.hash == hash && slot.size == piece.size() &&
+            (piece.size() <= kInline ? same_inline_key(slot, piece, readable) : key(slot) == piece)) {
             slot.count = checked_add(slot.count, count);
             total_ = checked_add(total_, count);
             return;

@@ -15,7 +15,9 @@ namespace hfbpe {
 // hash means growing the table never hashes a key again.
 class PieceTable {
 public:
-    void add(std::string_view piece, uint64_t hash, int64_t count);
+    // `readable`: how many bytes from piece.data() may be read (0: just the
+    // piece). With 12 or more, a short key is compared in two loads.
+    void add(std::string_view piece, uint64_t hash, int64_t count, size_t readable = 0);
     void add_all(const PieceTable& other);
     void clear();
 
@@ -41,6 +43,7 @@ private:
     static_assert(sizeof(Slot) == 32, "a slot should fill half a cache line");
 
     std::string_view key(const Slot& slot) const;
+    static bool same_inline_key(const Slot& slot, std::string_view piece, size_t readable);
     void grow();
 
     std::vector<Slot> slots_;

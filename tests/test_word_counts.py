@@ -132,3 +132,23 @@ def test_counted_and_added_pieces_meet_in_one_entry():
         counted.add(piece, n)
     assert len(counted) == len(pieces)
     assert counted.to_dict() == {piece: 2 * n for piece, n in pieces.items()}
+
+
+def test_counts_are_exact_for_every_short_piece_length():
+    """Pieces of up to 12 bytes are compared inside their text, masked to their length (what
+    follows them must not matter): each distinct piece gets one entry with its exact count."""
+    import collections
+    import random
+
+    import regex
+
+    rng = random.Random(3)
+    letters = "abcdefghijklmnop"
+    words = [" " + letters[:n] for n in range(0, 15)] + [letters[:n] for n in range(1, 15)] + ["12", "...", "\n\n"]
+    texts = ["".join(rng.choice(words) + rng.choice(["", ",", "\n", " 7", "!"]) for _ in range(60)) for _ in range(40)]
+    expected = collections.Counter(
+        piece.encode() for text in texts for piece in regex.findall(hfbpe.PATTERNS["gpt4"], text)
+    )
+    counted = hfbpe.count(texts, show_progress=False).table
+    assert len(counted) == len(expected)
+    assert counted.to_dict() == dict(expected)
