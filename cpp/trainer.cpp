@@ -126,36 +126,90 @@ public:
     // Before any merge every symbol is a byte, so every pair is one of 65,536:
     // count them in plain arrays indexed by the two bytes, then list the words
     // of the pairs worth tracking, each list allocated once at its final size.
+    // With the helper thread, each of the two passes is done in two halves of
+    // the words; the second half writes its words after the first half's.
     void count_pairs() {
         constexpr size_t kBytePairs = 256 * 256;
-        std::vector<int64_t> counts(kBytePairs, 0);
-        std::vector<uint32_t> num_words(kBytePairs, 0), last_word(kBytePairs, kUntracked);
-        for_each_byte_pair([&](size_t pair, uint32_t w) {
-            checked_increase(counts[pair], count_of(w));
-            if (last_word[pair] != w) {
-                last_word[pair] = w;
-                ++num_words[pair];
-            }
+        struct Half {
+            uint32_t begin, end;  // word handles
+            std::vector<int64_t> counts = std::vector<int64_t>(kBytePairs, 0);
+            std::vector<uint32_t> num_words = std::vector<uint32_t>(kBytePairs, 0);
+            std::vector<uint32_t> last_word = std::vector<uint32_t>(kBytePairs, kUntracked);
+        };
+        const uint32_t end = static_cast<uint32_t>(cells_.size() / kCellsPerUnit);
+        std::vector<Half> halves;
+        if (helper_) {
+            const uint32_t middle = word_at_or_after(end / 2);
+            halves.push_back({0, middle});
+            halves.push_back({middle, end});
+        } else {
+            halves.push_back({0, end});
+        }
+        in_halves(halves, [&](Half& h) {
+            for_each_byte_pair(h.begin, h.end, [&](size_t pair, uint32_t w) {
+                checked_increase(h.counts[pair], count_of(w));
+                if (h.last_word[pair] != w) {
+                    h.last_word[pair] = w;
+                    ++h.num_words[pair];
+                }
+            });
         });
         std::vector<uint32_t> number(kBytePairs, kUntracked);
         for (size_t pair = 0; pair < kBytePairs; ++pair) {
-            if (counts[pair] < min_count_) continue;
+            int64_t count = 0;
+            size_t num_words = 0;
+            for (Half& h : halves) {
+                checked_increase(count, h.counts[pair]);
+                h.counts[pair] = static_cast<int64_t>(num_words);  // from here on: where the half's words go
+                num_words += h.num_words[pair];
+                h.last_word[pair] = kUntracked;
+            }
+            if (count < min_count_) continue;
             const uint32_t index = track(pair_key(static_cast<uint32_t>(pair >> 8), pair & 0xFF));
-            pair_count_[index] = counts[pair];
-            pair_words_[index].reserve(num_words[pair]);
-            heap_.push({counts[pair], pairs_.key(index)});
+            pair_count_[index] = count;
+            pair_words_[index].resize(num_words);
+            heap_.push({count, pairs_.key(index)});
             number[pair] = index;
         }
-        for_each_byte_pair([&](size_t pair, uint32_t w) {
-            if (number[pair] == kUntracked) return;
-            std::vector<uint32_t>& words = pair_words_[number[pair]];
-            if (words.empty() || words.back() != w) words.push_back(w);
+        in_halves(halves, [&](Half& h) {
+            for_each_byte_pair(h.begin, h.end, [&](size_t pair, uint32_t w) {
+                if (number[pair] == kUntracked || h.last_word[pair] == w) return;
+                h.last_word[pair] = w;
+                pair_words_[number[pair]][static_cast<size_t>(h.counts[pair]++)] = w;
+            });
         });
     }
 
     TrainResult run(size_t num_merges, const std::function<void(size_t)>& progress);
 
 private:
+    // Runs job(halves[1]) on the helper thread (if there are two) while this
+    // thread does job(halves[0]).
+    template <class Half, class Job>
+    void in_halves(std::vector<Half>& halves, Job&& job) {
+        if (halves.size() == 1) return job(halves[0]);
+        helper_->start([&] { job(halves[1]); });
+        std::exception_ptr error;
+        try {
+            job(halves[0]);
+        } catch (...) {
+            error = std::current_exception();
+        }
+        helper_->wait();
+        if (error) std::rethrow_exception(error);
+    }
+
+    // The first word that starts at or after handle `target`.
+    uint32_t word_at_or_after(uint32_t target) const {
+        const size_t end = cells_.size() / kCellsPerUnit;
+        size_t w = 0;
+        while (w < end && w < target) w += words_units(static_cast<uint32_t>(w));
+        return static_cast<uint32_t>(w);
+    }
+
+    // How many 4-byte units a word takes, from its length before any merge.
+    size_t words_units(uint32_t w) const { return (kHeaderCells + size_of(w) + kCellsPerUnit - 1) / kCellsPerUnit; }
+
     void add_token(std::string bytes) {
         token_ids_.emplace(bytes, static_cast<uint32_t>(tokens_.size()));
         tokens_.push_back(std::move(bytes));
@@ -204,11 +258,10 @@ private:
         return index;
     }
 
+    // Before any merge each word still has its full length, which gives the next word's place.
     template <class F>
-    void for_each_byte_pair(F&& f) const {
-        // Before any merge each word still has its full length, which gives the next word's place.
-        const size_t end = cells_.size() / kCellsPerUnit;
-        for (size_t w = 0; w < end; w += (kHeaderCells + size_of(static_cast<uint32_t>(w)) + kCellsPerUnit - 1) / kCellsPerUnit) {
+    void for_each_byte_pair(uint32_t begin, uint32_t end, F&& f) const {
+        for (size_t w = begin; w < end; w += words_units(static_cast<uint32_t>(w))) {
             const uint32_t word = static_cast<uint32_t>(w);
             const Symbol* s = symbols_of(word);
             for (uint32_t i = 0; i + 1 < size_of(word); ++i) f(static_cast<size_t>(s[i] << 8 | s[i + 1]), word);
