@@ -54,6 +54,13 @@ public:
     const Pretokenizer& pretokenizer() const { return *pretokenizer_; }
 
 private:
+    struct PendingPiece {
+        size_t begin;
+        size_t size;
+        uint64_t hash;
+    };
+    static constexpr size_t kPiecesInFlight = 8;
+
     struct Worker {
         explicit Worker(const Pretokenizer& p) : matcher(p), local(WordCounts::kShards) {}
         Matcher matcher;
