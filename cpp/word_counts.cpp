@@ -101,6 +101,19 @@ void PieceTable::add_all(const PieceTable& other) {
     other.for_each([&](std::string_view piece, uint64_t hash, int64_t count) { add(piece, hash, count); });
 }
 
+void PieceTable::move_all_from(PieceTable& other) {
+    if (other.used_ > 0) {
+        for (Slot& slot : other.slots_) {
+            if (slot.hash == 0) continue;
+            add(other.key(slot), slot.hash, slot.count);
+            slot = Slot{};
+        }
+    }
+    other.used_ = 0;
+    other.arena_.clear();
+    other.total_ = 0;
+}
+
 void PieceTable::clear() {
     // Keep the capacity: the counter clears its per-batch tables after every
     // batch and would otherwise pay for the same allocations again.

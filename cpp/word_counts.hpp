@@ -19,6 +19,8 @@ public:
     // piece). With 12 or more, a short key is compared in two loads.
     void add(std::string_view piece, uint64_t hash, int64_t count, size_t readable = 0);
     void add_all(const PieceTable& other);
+    // add_all(other), then other.clear(), in one pass over other's slots.
+    void move_all_from(PieceTable& other);
     // Starts loading the slot where add(..., hash, ...) will look first.
     void prefetch(uint64_t hash) const {
         if (!slots_.empty()) __builtin_prefetch(&slots_[(hash == 0 ? 1 : hash) & (slots_.size() - 1)]);
