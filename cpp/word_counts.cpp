@@ -103,10 +103,27 @@ void PieceTable::add_all(const PieceTable& other) {
 
 void PieceTable::move_all_from(PieceTable& other) {
     if (other.used_ > 0) {
+        // Room first, so that the slots prefetched below stay where they are.
+        while (2 * (used_ + other.used_) > slots_.size()) grow();
+        // The result is large and its slots are scattered: prefetch the slot
+        // of the entry eight entries ahead.
+        constexpr size_t kAhead = 8;
+        Slot* pending[kAhead];
+        size_t found = 0;
         for (Slot& slot : other.slots_) {
             if (slot.hash == 0) continue;
-            add(other.key(slot), slot.hash, slot.count);
-            slot = Slot{};
+            prefetch(slot.hash);
+            Slot*& ahead = pending[found++ % kAhead];
+            if (found > kAhead) {
+                add(other.key(*ahead), ahead->hash, ahead->count);
+                *ahead = Slot{};
+            }
+            ahead = &slot;
+        }
+        for (size_t k = found > kAhead ? found - kAhead : 0; k < found; ++k) {
+            Slot* left = pending[k % kAhead];
+            add(other.key(*left), left->hash, left->count);
+            *left = Slot{};
         }
     }
     other.used_ = 0;
