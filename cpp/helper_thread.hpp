@@ -1,6 +1,7 @@
 // One extra thread that runs a job while the caller does its own share.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -10,34 +11,37 @@
 namespace hfbpe {
 
 // start(job) hands `job` to the thread and returns at once; wait() blocks
-// until it is done and rethrows what it threw. The thread sleeps between
-// jobs, so keeping one costs nothing while the caller works alone.
+// until it is done and rethrows what it threw.
+//
+// The merge loop hands over thousands of jobs of tens of microseconds each,
+// about as long as waking a sleeping thread takes. So both sides first spin
+// for a while (on the flag the other side sets) before they sleep on a
+// condition variable; a flag is always set before the mutex is taken and the
+// condition notified, so a sleeper re-checks it under the mutex and no wake-up
+// is lost. Between bursts of work the thread sleeps and costs nothing.
 class HelperThread {
 public:
     HelperThread() : thread_([this] { loop(); }) {}
     ~HelperThread() {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            stopping_ = true;
-        }
-        wake_.notify_one();
+        stopping_.store(true, std::memory_order_release);
+        notify(wake_);
         thread_.join();
     }
     HelperThread(const HelperThread&) = delete;
     HelperThread& operator=(const HelperThread&) = delete;
 
     void start(std::function<void()> job) {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            job_ = std::move(job);
-            busy_ = true;
-        }
-        wake_.notify_one();
+        job_ = std::move(job);  // the thread reads it only after seeing pending_
+        done_.store(false, std::memory_order_relaxed);
+        pending_.store(true, std::memory_order_release);
+        notify(wake_);
     }
 
     void wait() {
-        std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait(lock, [this] { return !busy_; });
+        if (!spin_until(done_)) {
+            std::unique_lock<std::mutex> lock(mutex_);
+            finished_.wait(lock, [this] { return done_.load(std::memory_order_acquire); });
+        }
         if (error_) {
             std::exception_ptr error = error_;
             error_ = nullptr;
@@ -46,32 +50,48 @@ public:
     }
 
 private:
+    // About 100 microseconds of polling.
+    static bool spin_until(const std::atomic<bool>& flag) {
+        for (int i = 0; i < 4096; ++i) {
+            if (flag.load(std::memory_order_acquire)) return true;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+        return flag.load(std::memory_order_acquire);
+    }
+
+    void notify(std::condition_variable& condition) {
+        { std::lock_guard<std::mutex> lock(mutex_); }
+        condition.notify_one();
+    }
+
     void loop() {
-        std::unique_lock<std::mutex> lock(mutex_);
         for (;;) {
-            wake_.wait(lock, [this] { return busy_ || stopping_; });
-            if (!busy_) return;  // stopping, nothing left to do
-            std::function<void()> job = std::move(job_);
-            lock.unlock();
-            std::exception_ptr error;
-            try {
-                job();
-            } catch (...) {
-                error = std::current_exception();
+            if (!spin_until(pending_)) {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [this] {
+                    return pending_.load(std::memory_order_acquire) || stopping_.load(std::memory_order_acquire);
+                });
             }
-            lock.lock();
-            error_ = error;
-            busy_ = false;
-            done_.notify_one();
+            if (!pending_.load(std::memory_order_acquire)) return;  // stopping, nothing left to do
+            pending_.store(false, std::memory_order_relaxed);
+            try {
+                job_();
+            } catch (...) {
+                error_ = std::current_exception();  // read by wait() only after it sees done_
+            }
+            job_ = nullptr;
+            done_.store(true, std::memory_order_release);
+            notify(finished_);
         }
     }
 
     std::mutex mutex_;
-    std::condition_variable wake_, done_;
+    std::condition_variable wake_, finished_;
     std::function<void()> job_;
-    bool busy_ = false;
-    bool stopping_ = false;
     std::exception_ptr error_;
+    std::atomic<bool> pending_{false}, done_{true}, stopping_{false};
     std::thread thread_;  // last: it starts running loop() as soon as it is constructed
 };
 

@@ -494,7 +494,7 @@ private:
     NeighbourMoves left_side_, right_side_;
     // Merges whose list holds at least this many words are shared with the
     // helper thread; below it the hand-over costs more than it saves.
-    static constexpr size_t kParallelWords = 2048;
+    static constexpr size_t kParallelWords = 512;
     std::unique_ptr<HelperThread> helper_;  // null with one thread
     NeighbourMoves helper_left_, helper_right_;
 

@@ -348,14 +348,14 @@ def test_running_out_of_pairs_warns_at_the_callers_line():
 
 
 def test_two_threads_give_the_same_merges():
-    """Merges of 2,048 words or more are shared with a second thread; here the first merges
+    """Merges of 512 words or more are shared with a second thread; here the first merges
     touch thousands of words. Checked against the reference and against one thread."""
     rng = random.Random(21)
     counts: dict[bytes, int] = {}
     for _ in range(12000):
         word = bytes(rng.choice(b"abc") for _ in range(rng.randint(3, 12)))
         counts[word] = counts.get(word, 0) + rng.randint(1, 5)
-    assert sum(b"ab" in word for word in counts) > 2 * 2048  # the first merges are shared
+    assert sum(b"ab" in word for word in counts) > 2 * 512  # the first merges are shared
     table = _core.WordCounts()
     for piece, n in counts.items():
         table.add(piece, n)
