@@ -203,12 +203,12 @@ private:
     uint32_t word_at_or_after(uint32_t target) const {
         const size_t end = cells_.size() / kCellsPerUnit;
         size_t w = 0;
-        while (w < end && w < target) w += words_units(static_cast<uint32_t>(w));
+        while (w < end && w < target) w += units_of(static_cast<uint32_t>(w));
         return static_cast<uint32_t>(w);
     }
 
     // How many 4-byte units a word takes, from its length before any merge.
-    size_t words_units(uint32_t w) const { return (kHeaderCells + size_of(w) + kCellsPerUnit - 1) / kCellsPerUnit; }
+    size_t units_of(uint32_t w) const { return (kHeaderCells + size_of(w) + kCellsPerUnit - 1) / kCellsPerUnit; }
 
     void add_token(std::string bytes) {
         token_ids_.emplace(bytes, static_cast<uint32_t>(tokens_.size()));
@@ -225,9 +225,6 @@ private:
             word_counts.push_back(count);
             num_symbols += piece.size();
         });
-        if (num_symbols >= std::numeric_limits<uint32_t>::max()) {
-            throw std::length_error("the distinct pieces hold more than 4 GiB of bytes");
-        }
         num_words_ = word_counts.size();
         const size_t max_cells = num_words_ * (kHeaderCells + kCellsPerUnit - 1) + num_symbols;
         if (max_cells / kCellsPerUnit >= kUntracked) {
@@ -261,7 +258,7 @@ private:
     // Before any merge each word still has its full length, which gives the next word's place.
     template <class F>
     void for_each_byte_pair(uint32_t begin, uint32_t end, F&& f) const {
-        for (size_t w = begin; w < end; w += words_units(static_cast<uint32_t>(w))) {
+        for (size_t w = begin; w < end; w += units_of(static_cast<uint32_t>(w))) {
             const uint32_t word = static_cast<uint32_t>(w);
             const Symbol* s = symbols_of(word);
             for (uint32_t i = 0; i + 1 < size_of(word); ++i) f(static_cast<size_t>(s[i] << 8 | s[i + 1]), word);
