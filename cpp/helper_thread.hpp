@@ -10,8 +10,8 @@
 
 namespace hfbpe {
 
-// start(job) hands `job` to the thread and returns at once; wait() blocks
-// until it is done and rethrows what it threw.
+// share(theirs, ours) runs `theirs` on the thread while the caller runs
+// `ours`, and returns when both are done.
 //
 // The merge loop hands over thousands of jobs of tens of microseconds each,
 // about as long as waking a sleeping thread takes. So both sides first spin
@@ -30,6 +30,22 @@ public:
     HelperThread(const HelperThread&) = delete;
     HelperThread& operator=(const HelperThread&) = delete;
 
+    // Rethrows what `ours` threw, or else what `theirs` threw, but only once
+    // both have finished: neither may outlive the data they share.
+    template <class Ours>
+    void share(std::function<void()> theirs, Ours&& ours) {
+        start(std::move(theirs));
+        std::exception_ptr error;
+        try {
+            ours();
+        } catch (...) {
+            error = std::current_exception();
+        }
+        wait();
+        if (error) std::rethrow_exception(error);
+    }
+
+private:
     void start(std::function<void()> job) {
         job_ = std::move(job);  // the thread reads it only after seeing pending_
         done_.store(false, std::memory_order_relaxed);
@@ -49,7 +65,6 @@ public:
         }
     }
 
-private:
     // About 100 microseconds of polling.
     static bool spin_until(const std::atomic<bool>& flag) {
         for (int i = 0; i < 4096; ++i) {

@@ -188,15 +188,7 @@ private:
     template <class Half, class Job>
     void in_halves(std::vector<Half>& halves, Job&& job) {
         if (halves.size() == 1) return job(halves[0]);
-        helper_->start([&] { job(halves[1]); });
-        std::exception_ptr error;
-        try {
-            job(halves[0]);
-        } catch (...) {
-            error = std::current_exception();
-        }
-        helper_->wait();
-        if (error) std::rethrow_exception(error);
+        helper_->share([&] { job(halves[1]); }, [&] { job(halves[0]); });
     }
 
     // The first word that starts at or after handle `target`.
@@ -344,17 +336,12 @@ private:
             helper_right_.begin(tokens_.size());
             const size_t half = n / 2;
             int64_t helper_merged_away = 0;
-            helper_->start([&] {
-                helper_merged_away = scan(words.data() + half, n - half, left, right, merged, helper_left_, helper_right_);
-            });
-            std::exception_ptr error;
-            try {
-                merged_away = scan(words.data(), half, left, right, merged, left_side_, right_side_);
-            } catch (...) {
-                error = std::current_exception();
-            }
-            helper_->wait();  // the helper must be done with the words before anything else happens
-            if (error) std::rethrow_exception(error);
+            helper_->share(
+                [&] {
+                    helper_merged_away =
+                        scan(words.data() + half, n - half, left, right, merged, helper_left_, helper_right_);
+                },
+                [&] { merged_away = scan(words.data(), half, left, right, merged, left_side_, right_side_); });
             checked_increase(merged_away, helper_merged_away);
             left_side_.absorb(helper_left_);
             right_side_.absorb(helper_right_);
