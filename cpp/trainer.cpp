@@ -31,31 +31,31 @@ public:
     // The pair's number, or kUntracked.
     uint32_t find(PairKey key) const {
         if (slots_.empty()) return kUntracked;
-        const size_t mask = slots_.size() - 1;
-        for (size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
-            const uint32_t slot = slots_[i];
-            if (slot == 0) return kUntracked;
-            if (keys_[slot - 1] == key) return slot - 1;
-        }
+        const uint32_t slot = slots_[slot_of(key)];
+        return slot == 0 ? kUntracked : slot - 1;
     }
 
     uint32_t find_or_add(PairKey key) {
         if (2 * (keys_.size() + 1) > slots_.size()) grow();
-        const size_t mask = slots_.size() - 1;
-        for (size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
-            const uint32_t slot = slots_[i];
-            if (slot == 0) {
-                keys_.push_back(key);
-                slots_[i] = static_cast<uint32_t>(keys_.size());
-                return slots_[i] - 1;
-            }
-            if (keys_[slot - 1] == key) return slot - 1;
+        uint32_t& slot = slots_[slot_of(key)];
+        if (slot == 0) {
+            keys_.push_back(key);
+            slot = static_cast<uint32_t>(keys_.size());
         }
+        return slot - 1;
     }
     PairKey key(uint32_t index) const { return keys_[index]; }
     size_t size() const { return keys_.size(); }
 
 private:
+    // Where `key` is, or the empty slot where it would go (linear probing).
+    size_t slot_of(PairKey key) const {
+        const size_t mask = slots_.size() - 1;
+        size_t i = mix64(key) & mask;
+        while (slots_[i] != 0 && keys_[slots_[i] - 1] != key) i = (i + 1) & mask;
+        return i;
+    }
+
     void grow() {
         const size_t capacity = slots_.empty() ? 1024 : 2 * slots_.size();
         if (capacity / 2 >= kUntracked) throw std::length_error("too many distinct pairs");
