@@ -24,31 +24,20 @@ std::string_view PieceTable::key(const Slot& slot) const {
     return {arena_.data() + offset, slot.size};
 }
 
-// Inline keys are zero-padded in their slot, so a piece that is followed by
-// enough readable bytes compares as one 8-byte and one 4-byte word, masked
-// to its length, instead of through memcmp (a call per counted piece).
+// Inline keys are zero-padded in their slot, so a piece compares as two
+// words loaded with load_short (masked loads when its text goes on) instead
+// of through memcmp (a call per counted piece). The caller checked the size.
 bool PieceTable::same_inline_key(const Slot& slot, std::string_view piece, size_t readable) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     static_assert(kInline == 12, "the comparison reads 8 + 4 bytes");
-    if (readable >= kInline) {
-        const size_t n = piece.size();
-        uint64_t low, slot_low;
-        uint32_t high, slot_high;
-        std::memcpy(&low, piece.data(), 8);
-        std::memcpy(&high, piece.data() + 8, 4);
-        std::memcpy(&slot_low, slot.bytes, 8);
-        std::memcpy(&slot_high, slot.bytes + 8, 4);
-        if (n < 8) {
-            low = n == 0 ? 0 : low & (~uint64_t{0} >> (64 - 8 * n));
-            high = 0;
-        } else if (n < 12) {
-            high = n == 8 ? 0 : high & (~uint32_t{0} >> (32 - 8 * (n - 8)));
-        }
-        return low == slot_low && high == slot_high;
-    }
-#endif
-    (void)readable;
-    return std::memcmp(slot.bytes, piece.data(), piece.size()) == 0;
+    const size_t n = piece.size();
+    readable = std::max(readable, n);
+    uint64_t slot_low, slot_high = 0;
+    std::memcpy(&slot_low, slot.bytes, 8);
+    std::memcpy(&slot_high, slot.bytes + 8, 4);
+    if (n <= 8) return load_short(piece.data(), n, readable) == slot_low;
+    uint64_t low;
+    std::memcpy(&low, piece.data(), 8);
+    return low == slot_low && load_short(piece.data() + 8, n - 8, readable - 8) == slot_high;
 }
 
 void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count, size_t readable) {

@@ -16,7 +16,7 @@ namespace hfbpe {
 class PieceTable {
 public:
     // `readable`: how many bytes from piece.data() may be read (0: just the
-    // piece). With 12 or more, a short key is compared in two loads.
+    // piece); more lets a short key be compared with masked loads (load_short).
     void add(std::string_view piece, uint64_t hash, int64_t count, size_t readable = 0);
     void add_all(const PieceTable& other);
     // add_all(other), then other.clear(), in one pass over other's slots.
