@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "delayed_work.hpp"
 #include "hash.hpp"
 #include "parallel.hpp"
 
@@ -68,28 +69,23 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
         // Most of a piece's cost is waiting for its table slot, so pieces are
         // added a few behind the splitter: each slot is prefetched when its
         // piece is found and is in cache by the time the piece is added.
-        PendingPiece pending[kPiecesInFlight];
-        size_t found = 0;
-        auto add_pending = [&](const PendingPiece& p) {
+        auto add_piece = [&](const PendingPiece& p) {
             worker.local[WordCounts::shard_of(p.hash)].add(text.substr(p.begin, p.size), p.hash, 1,
                                                            text.size() - p.begin);
         };
+        DelayedWork<PendingPiece, kPiecesInFlight, decltype(add_piece)> pending(add_piece);
         worker.matcher.for_each_piece(text.data(), text.size(), [&](size_t begin, size_t end) {
             if (end == begin) return;  // an empty match holds no bytes to count
             const uint64_t hash = hash_bytes(text.data() + begin, end - begin, text.size() - begin);
             worker.local[WordCounts::shard_of(hash)].prefetch(hash);
-            PendingPiece& slot = pending[found++ % kPiecesInFlight];
-            if (found > kPiecesInFlight) add_pending(slot);
-            slot = {begin, end - begin, hash};
+            pending.push({begin, end - begin, hash});
             // A single huge document must not delay Ctrl-C by seconds.
             if (++pieces_since_check == 4096) {
                 pieces_since_check = 0;
                 if (cancelled_.load(std::memory_order_relaxed)) throw Cancelled{};
             }
         });
-        for (size_t k = found > kPiecesInFlight ? found - kPiecesInFlight : 0; k < found; ++k) {
-            add_pending(pending[k % kPiecesInFlight]);
-        }
+        pending.drain();
     }
 }
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "delayed_work.hpp"
 #include "hash.hpp"
 
 namespace hfbpe {
@@ -94,26 +95,19 @@ void PieceTable::move_all_from(PieceTable& other) {
     if (other.used_ > 0) {
         // Room first, so that the slots prefetched below stay where they are.
         while (2 * (used_ + other.used_) > slots_.size()) grow();
-        // The result is large and its slots are scattered: prefetch the slot
-        // of the entry eight entries ahead.
-        constexpr size_t kAhead = 8;
-        Slot* pending[kAhead];
-        size_t found = 0;
+        // The result is large and its slots are scattered: each entry is
+        // moved eight entries after its slot here was prefetched.
+        auto move = [&](Slot* slot) {
+            add(other.key(*slot), slot->hash, slot->count);
+            *slot = Slot{};
+        };
+        DelayedWork<Slot*, 8, decltype(move)> pending(move);
         for (Slot& slot : other.slots_) {
             if (slot.hash == 0) continue;
             prefetch(slot.hash);
-            Slot*& ahead = pending[found++ % kAhead];
-            if (found > kAhead) {
-                add(other.key(*ahead), ahead->hash, ahead->count);
-                *ahead = Slot{};
-            }
-            ahead = &slot;
+            pending.push(&slot);
         }
-        for (size_t k = found > kAhead ? found - kAhead : 0; k < found; ++k) {
-            Slot* left = pending[k % kAhead];
-            add(other.key(*left), left->hash, left->count);
-            *left = Slot{};
-        }
+        pending.drain();
     }
     other.used_ = 0;
     other.arena_.clear();
