@@ -70,8 +70,8 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
         // added a few behind the splitter: each slot is prefetched when its
         // piece is found and is in cache by the time the piece is added.
         auto add_piece = [&](const PendingPiece& p) {
-            worker.local[WordCounts::shard_of(p.hash)].add(text.substr(p.begin, p.size), p.hash, 1,
-                                                           text.size() - p.begin);
+            worker.local[WordCounts::shard_of(p.hash)].add_one(text.substr(p.begin, p.size), p.hash,
+                                                               text.size() - p.begin);
         };
         DelayedWork<PendingPiece, kPiecesInFlight, decltype(add_piece)> pending(add_piece);
         worker.matcher.for_each_piece(text.data(), text.size(), [&](size_t begin, size_t end) {

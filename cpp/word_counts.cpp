@@ -25,22 +25,6 @@ std::string_view PieceTable::key(const Slot& slot) const {
     return {arena_.data() + offset, slot.size};
 }
 
-// Inline keys are zero-padded in their slot, so a piece compares as two
-// words loaded with load_short (masked loads when its text goes on) instead
-// of through memcmp (a call per counted piece). The caller checked the size.
-bool PieceTable::same_inline_key(const Slot& slot, std::string_view piece, size_t readable) {
-    static_assert(kInline == 12, "the comparison reads 8 + 4 bytes");
-    const size_t n = piece.size();
-    readable = std::max(readable, n);
-    uint64_t slot_low, slot_high = 0;
-    std::memcpy(&slot_low, slot.bytes, 8);
-    std::memcpy(&slot_high, slot.bytes + 8, 4);
-    if (n <= 8) return load_short(piece.data(), n, readable) == slot_low;
-    uint64_t low;
-    std::memcpy(&low, piece.data(), 8);
-    return low == slot_low && load_short(piece.data() + 8, n - 8, readable - 8) == slot_high;
-}
-
 void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count, size_t readable) {
     if (hash == 0) hash = 1;
     if (2 * (used_ + 1) > slots_.size()) grow();

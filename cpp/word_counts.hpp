@@ -1,10 +1,14 @@
 // The piece -> count table that counting fills and training reads.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "hash.hpp"
 
 namespace hfbpe {
 
@@ -18,6 +22,20 @@ public:
     // `readable`: how many bytes from piece.data() may be read (0: just the
     // piece); more lets a short key be compared with masked loads (load_short).
     void add(std::string_view piece, uint64_t hash, int64_t count, size_t readable = 0);
+    // add(piece, hash, 1, readable), with the common case inline: the piece
+    // is already in the slot where its probe starts.
+    void add_one(std::string_view piece, uint64_t hash, size_t readable) {
+        if (hash == 0) hash = 1;
+        if (!slots_.empty() && piece.size() <= kInline) {
+            Slot& slot = slots_[hash & (slots_.size() - 1)];
+            if (slot.hash == hash && slot.size == piece.size() && same_inline_key(slot, piece, readable)) {
+                ++slot.count;  // one call per counted piece: 2^63 calls are out of reach
+                ++total_;
+                return;
+            }
+        }
+        add(piece, hash, 1, readable);
+    }
     void add_all(const PieceTable& other);
     // add_all(other), then other.clear(), in one pass over other's slots.
     void move_all_from(PieceTable& other);
@@ -49,7 +67,21 @@ private:
     static_assert(sizeof(Slot) == 32, "a slot should fill half a cache line");
 
     std::string_view key(const Slot& slot) const;
-    static bool same_inline_key(const Slot& slot, std::string_view piece, size_t readable);
+    // Inline keys are zero-padded in their slot, so a piece compares as two
+    // words loaded with load_short (masked loads when its text goes on) instead
+    // of through memcmp (a call per counted piece). The caller checked the size.
+    static bool same_inline_key(const Slot& slot, std::string_view piece, size_t readable) {
+        static_assert(kInline == 12, "the comparison reads 8 + 4 bytes");
+        const size_t n = piece.size();
+        readable = std::max(readable, n);
+        uint64_t slot_low, slot_high = 0;
+        std::memcpy(&slot_low, slot.bytes, 8);
+        std::memcpy(&slot_high, slot.bytes + 8, 4);
+        if (n <= 8) return load_short(piece.data(), n, readable) == slot_low;
+        uint64_t low;
+        std::memcpy(&low, piece.data(), 8);
+        return low == slot_low && load_short(piece.data() + 8, n - 8, readable - 8) == slot_high;
+    }
     void grow();
 
     std::vector<Slot> slots_;
