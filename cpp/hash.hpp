@@ -7,8 +7,8 @@
 
 namespace hfbpe {
 
-// Final avalanche step; every table takes its slot from the low bits and the
-// counter takes its shard from the high bits, so all bits must be well mixed.
+// Final avalanche step for the trainer's pair keys, whose table takes its
+// slot from the low bits: every bit must depend on every bit of the key.
 inline uint64_t mix64(uint64_t x) {
     x ^= x >> 32;
     x *= 0xd6e8feb86659fd93ULL;
@@ -36,27 +36,30 @@ inline uint64_t load_short(const char* data, size_t size, size_t readable) {
     return word;
 }
 
+// The 128-bit product of x and k with its two halves folded together: the
+// high half makes every bit of the result depend on every bit of x, for one
+// multiply (piece tables take their slot from the low bits, the counter its
+// shard from the high bits).
+inline uint64_t fold_multiply(uint64_t x, uint64_t k) {
+    const unsigned __int128 product = static_cast<unsigned __int128>(x) * k;
+    return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
+}
+
 // Pre-tokenized pieces are short (a word, a run of spaces), so the hash reads
-// eight bytes at a time and spends its work on the final mix, not on a long loop.
+// eight bytes at a time with one folded multiply each, and most pieces take one.
 // `readable` is how many bytes from `data` may be read (at least `size`), for
 // load_short; the hash does not depend on it.
 inline uint64_t hash_bytes(const char* data, size_t size, size_t readable) {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ (static_cast<uint64_t>(size) * 0xff51afd7ed558ccdULL);
-    while (size >= 8) {
+    while (size > 8) {
         uint64_t word;
         std::memcpy(&word, data, 8);
-        h = (h ^ word) * 0xbf58476d1ce4e5b9ULL;
-        h ^= h >> 29;
+        h = fold_multiply(h ^ word, 0xbf58476d1ce4e5b9ULL);
         data += 8;
         size -= 8;
         readable -= 8;
     }
-    if (size > 0) {
-        const uint64_t word = load_short(data, size, readable);
-        h = (h ^ word) * 0x94d049bb133111ebULL;
-        h ^= h >> 31;
-    }
-    return mix64(h);
+    return fold_multiply(h ^ load_short(data, size, readable), 0x94d049bb133111ebULL);
 }
 
 inline uint64_t hash_bytes(const char* data, size_t size) { return hash_bytes(data, size, size); }
