@@ -74,8 +74,10 @@ void Matcher::for_each_piece(const char* text, size_t size, F&& on_piece) {
     const AsciiPieces shortcut = pretokenizer_.ascii_pieces();
     while (start <= size) {
         size_t piece_end;
+        // A piece always holds a byte; the check keeps a splitter bug from
+        // looping here forever (PCRE2 then takes the piece).
         if (options == 0 && shortcut != AsciiPieces::None && start < size &&
-            ascii_piece(shortcut, text, size, start, piece_end)) {
+            ascii_piece(shortcut, text, size, start, piece_end) && piece_end > start) {
             on_piece(start, piece_end);
             start = piece_end;
             continue;

@@ -303,3 +303,25 @@ def test_ascii_splitter_agrees_with_regex(pattern_name):
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
         assert split(pattern, text) == regex.findall(pattern, text), repr(text)
+
+
+@pytest.mark.parametrize("pattern_name", ["gpt4", "nanochat", "gpt2"])
+def test_ascii_splitter_long_letter_runs(pattern_name):
+    """Letter runs are scanned eight bytes at a time: runs of every length
+    from 0 to 30, ending at every offset of the eight-byte window, at the end
+    of the text, or at the characters next to the letter range ('@', '[',
+    '`', '{'), at non-ASCII letters (which continue the run in PCRE2) and at
+    other non-ASCII characters."""
+    import random
+
+    rng = random.Random(5)
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    stops = ["", "@", "[", "`", "{", " ", "0", "'", "\n", "é", "ſ", "\u212a", "中", "١", "\u00a0", "😀", "\x7f"]
+    pattern = hfbpe.PATTERNS[pattern_name]
+    for _ in range(6000):
+        lead = "".join(rng.choice(letters + " '.\n") for _ in range(rng.randint(0, 9)))
+        run = "".join(rng.choice(letters) for _ in range(rng.randint(0, 30)))
+        tail = "".join(rng.choice(stops) + rng.choice(["", run[:3], "xyz"]) for _ in range(rng.randint(0, 3)))
+        text = lead + run + tail
+        assert split(pattern, text) == regex.findall(pattern, text), repr(text)
+
