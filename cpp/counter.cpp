@@ -75,15 +75,19 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
         };
         DelayedWork<PendingPiece, kPiecesInFlight, decltype(add_piece)> pending(add_piece);
         worker.matcher.for_each_piece(text.data(), text.size(), [&](size_t begin, size_t end) {
-            if (end == begin) return;  // an empty match holds no bytes to count
-            const uint64_t hash = hash_bytes(text.data() + begin, end - begin, text.size() - begin);
-            worker.local[WordCounts::shard_of(hash)].prefetch(hash);
-            pending.push({begin, end - begin, hash});
             // A single huge document must not delay Ctrl-C by seconds.
             if (++pieces_since_check == 4096) {
                 pieces_since_check = 0;
                 if (cancelled_.load(std::memory_order_relaxed)) throw Cancelled{};
             }
+            if (end == begin) return;  // an empty match holds no bytes to count
+            if (end - begin == 1) {
+                ++worker.single_bytes[static_cast<unsigned char>(text[begin])];
+                return;
+            }
+            const uint64_t hash = hash_bytes(text.data() + begin, end - begin, text.size() - begin);
+            worker.local[WordCounts::shard_of(hash)].prefetch(hash);
+            pending.push({begin, end - begin, hash});
         });
         pending.drain();
     }
@@ -92,6 +96,7 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
 void Counter::clear_local() {
     for (auto& worker : workers_) {
         for (PieceTable& table : worker->local) table.clear();
+        worker->single_bytes.fill(0);
         worker->bytes = 0;
         worker->chars = 0;
         worker->invalid = 0;
@@ -147,6 +152,13 @@ void Counter::count_batch(const std::vector<TextView>& texts, const std::functio
             }
         },
         poll, cancelled_);
+    for (auto& worker : workers_) {
+        for (int byte = 0; byte < 256; ++byte) {
+            if (worker->single_bytes[byte] == 0) continue;
+            const char piece = static_cast<char>(byte);
+            counts_.add(std::string_view(&piece, 1), worker->single_bytes[byte]);
+        }
+    }
     broken_ = false;
 
     uint64_t skipped = 0;
