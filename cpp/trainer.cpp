@@ -9,6 +9,10 @@
 #include <string>
 #include <unordered_map>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "dary_heap.hpp"
 #include "hash.hpp"
 #include "helper_thread.hpp"
@@ -136,7 +140,7 @@ public:
             std::vector<uint32_t> num_words = std::vector<uint32_t>(kBytePairs, 0);
             std::vector<uint32_t> last_word = std::vector<uint32_t>(kBytePairs, kUntracked);
         };
-        const uint32_t end = static_cast<uint32_t>(cells_.size() / kCellsPerUnit);
+        const uint32_t end = static_cast<uint32_t>(words_end_);
         std::vector<Half> halves;
         if (helper_) {
             const uint32_t middle = word_at_or_after(end / 2);
@@ -193,7 +197,7 @@ private:
 
     // The first word that starts at or after handle `target`.
     uint32_t word_at_or_after(uint32_t target) const {
-        const size_t end = cells_.size() / kCellsPerUnit;
+        const size_t end = words_end_;
         size_t w = 0;
         while (w < end && w < target) w += units_of(static_cast<uint32_t>(w));
         return static_cast<uint32_t>(w);
@@ -222,7 +226,7 @@ private:
         if (max_cells / kCellsPerUnit >= kUntracked) {
             throw std::length_error("the distinct pieces hold more than 16 GiB: too many for the trainer's word handles");
         }
-        cells_.reserve(max_cells);
+        cells_.reserve(max_cells + kScanSlack);
         min_count_ = lowest_mergeable_count(std::move(word_counts), num_merges);
         // Single-byte pieces hold no pair and can never change: leave them out.
         counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
@@ -234,6 +238,8 @@ private:
             for (unsigned char byte : piece) cells_.push_back(byte);
             cells_.resize((cells_.size() + kCellsPerUnit - 1) / kCellsPerUnit * kCellsPerUnit);
         });
+        words_end_ = cells_.size() / kCellsPerUnit;
+        cells_.resize(cells_.size() + kScanSlack);  // first_occurrence reads a little past a word
     }
 
     // Numbers a pair for tracking: count, word list and heap entries.
@@ -276,6 +282,41 @@ private:
 
     class NeighbourMoves;
 
+    // The first i with s[i] == left and s[i + 1] == right, or size if none.
+    // The scans of the largest merges spend as much time comparing symbols
+    // as waiting for memory, so a 16-byte block of symbols (eight 16-bit or
+    // four 32-bit ones) is compared at once.
+    static uint32_t first_occurrence(const Symbol* s, uint32_t size, uint32_t left, uint32_t right) {
+#if defined(__SSE2__)
+        constexpr uint32_t kLanes = 16 / sizeof(Symbol);
+        auto equal = [](__m128i a, __m128i b) {
+            if constexpr (sizeof(Symbol) == 2) return _mm_cmpeq_epi16(a, b);
+            else return _mm_cmpeq_epi32(a, b);
+        };
+        auto broadcast = [](uint32_t symbol) {
+            if constexpr (sizeof(Symbol) == 2) return _mm_set1_epi16(static_cast<short>(symbol));
+            else return _mm_set1_epi32(static_cast<int>(symbol));
+        };
+        const __m128i l = broadcast(left), r = broadcast(right);
+        for (uint32_t i = 0; i + 1 < size; i += kLanes) {
+            // Reads s[i, i + kLanes + 1): past the word's end into the next
+            // word or the slack, whose lanes are masked off below.
+            const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+            const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 1));
+            uint32_t hits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_and_si128(equal(here, l), equal(next, r))));
+            const uint32_t pairs_here = size - 1 - i;  // pairs that start in this block, when fewer than kLanes
+            if (pairs_here < kLanes) hits &= (1u << (sizeof(Symbol) * pairs_here)) - 1;
+            if (hits != 0) return i + static_cast<uint32_t>(__builtin_ctz(hits)) / sizeof(Symbol);
+        }
+        return size;
+#else
+        for (uint32_t i = 0; i + 1 < size; ++i) {
+            if (s[i] == left && s[i + 1] == right) return i;
+        }
+        return size;
+#endif
+    }
+
     // Merges the pair in words[0, n) and records the neighbour moves; returns
     // how many occurrences (weighted by word count) it merged.
     int64_t scan(const uint32_t* words, size_t n, uint32_t left, uint32_t right, uint32_t merged,
@@ -289,19 +330,20 @@ private:
             Symbol* s = symbols_of(w);
             const uint32_t size = size_of(w);
             const int64_t count = count_of(w);
-            uint32_t out = 0;
-            for (uint32_t i = 0; i < size;) {
-                if (i + 1 < size && s[i] == left && s[i + 1] == right) {
-                    // The left neighbour is read from the output, so in "a b a b"
-                    // the second occurrence sees the first one's merged token.
-                    if (out > 0) left_side.add(s[out - 1], count, w);
-                    if (i + 2 < size) right_side.add(s[i + 2], count, w);
-                    checked_increase(merged_away, count);
-                    s[out++] = static_cast<Symbol>(merged);
-                    i += 2;
-                } else {
-                    s[out++] = s[i++];
-                }
+            uint32_t i = first_occurrence(s, size, left, right);
+            if (i == size) continue;  // an earlier merge took the pair: nothing to write
+            uint32_t out = i;
+            while (i < size) {
+                // The left neighbour is read from the output, so in "a b a b"
+                // the second occurrence sees the first one's merged token.
+                if (out > 0) left_side.add(s[out - 1], count, w);
+                if (i + 2 < size) right_side.add(s[i + 2], count, w);
+                checked_increase(merged_away, count);
+                s[out++] = static_cast<Symbol>(merged);
+                i += 2;
+                // Slide the symbols up to the next occurrence (or the end) left.
+                const uint32_t next = i + first_occurrence(s + i, size - i, left, right);
+                while (i < next) s[out++] = s[i++];
             }
             set_size(w, out);
         }
@@ -446,6 +488,8 @@ private:
     static constexpr size_t kCellsPerUnit = 4 / sizeof(Symbol);
     static_assert(12 % sizeof(Symbol) == 0 && 4 % sizeof(Symbol) == 0, "the header must fill whole cells");
     std::vector<Symbol> cells_;
+    size_t words_end_ = 0;  // in units: where the words end and the slack begins
+    static constexpr size_t kScanSlack = 16;
     size_t num_words_ = 0;
 
     Symbol* header(uint32_t w) { return &cells_[size_t{w} * kCellsPerUnit]; }

@@ -217,6 +217,26 @@ def random_counts(rng: random.Random) -> dict[bytes, int]:
     return counts
 
 
+@pytest.mark.parametrize("num_threads", [1, 2])
+def test_long_words_with_many_occurrences(num_threads):
+    """The merge loop finds a pair in blocks of symbols (eight 16-bit or four
+    32-bit ones at a time): words of up to 70 bytes from two or three letters
+    put occurrences at every offset of a block, across block edges, overlapping
+    ("aaa") and back to back ("abab"), checked against the reference trainer."""
+    rng = random.Random(77)
+    for trial in range(60):
+        alphabet = b"abc"[: rng.randint(2, 3)]
+        counts: dict[bytes, int] = {}
+        for _ in range(rng.randint(1, 30)):
+            word = bytes(rng.choice(alphabet) for _ in range(rng.randint(2, 70)))
+            counts[word] = counts.get(word, 0) + rng.randint(1, 9)
+        word_counts = _core.WordCounts()
+        for piece, n in counts.items():
+            word_counts.add(piece, n)
+        merges, *_ = _core.train(word_counts, 40, num_threads=num_threads)
+        assert merges == reference_bpe.train_from_counts(counts, 40), counts
+
+
 def test_merges_never_recreate_an_existing_token():
     """Plain BPE cannot reach the same bytes twice; the trainer's internal-error guard never fires.
 
