@@ -143,7 +143,7 @@ public:
         const uint32_t end = static_cast<uint32_t>(words_end_);
         std::vector<Half> halves;
         if (helper_) {
-            const uint32_t middle = word_at_or_after(end / 2);
+            const uint32_t middle = static_cast<uint32_t>(second_half_);
             halves.push_back({0, middle});
             halves.push_back({middle, end});
         } else {
@@ -195,51 +195,72 @@ private:
         helper_->share([&] { job(halves[1]); }, [&] { job(halves[0]); });
     }
 
-    // The first word that starts at or after handle `target`.
-    uint32_t word_at_or_after(uint32_t target) const {
-        const size_t end = words_end_;
-        size_t w = 0;
-        while (w < end && w < target) w += units_of(static_cast<uint32_t>(w));
-        return static_cast<uint32_t>(w);
-    }
-
-    // How many 4-byte units a word takes, from its length before any merge.
-    size_t units_of(uint32_t w) const { return (kHeaderCells + size_of(w) + kCellsPerUnit - 1) / kCellsPerUnit; }
+    // How many 4-byte units a word of `size` symbols takes.
+    static size_t units_for(size_t size) { return (kHeaderCells + size + kCellsPerUnit - 1) / kCellsPerUnit; }
+    // How many a word takes, from its length before any merge.
+    size_t units_of(uint32_t w) const { return units_for(size_of(w)); }
 
     void add_token(std::string bytes) {
         token_ids_.emplace(bytes, static_cast<uint32_t>(tokens_.size()));
         tokens_.push_back(std::move(bytes));
     }
 
+    // Copies the words out of the counts' shards, the first half of the shards
+    // on this thread and the second on the helper (if any). Single-byte
+    // pieces hold no pair and can never change: they are left out.
     void load_words(const WordCounts& counts, size_t num_merges) {
-        // Sized first: this array is a large part of the trainer's memory,
-        // and growing it by doubling would leave up to half of it unused.
-        std::vector<int64_t> word_counts;
-        size_t num_symbols = 0;
-        counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
-            if (piece.size() < 2 || count <= 0) return;
-            word_counts.push_back(count);
-            num_symbols += piece.size();
+        constexpr size_t kShards = WordCounts::kShards;
+        auto for_each_word = [&](size_t shard, auto&& f) {
+            counts.shard(shard).for_each([&](std::string_view piece, uint64_t, int64_t count) {
+                if (piece.size() >= 2 && count > 0) f(piece, count);
+            });
+        };
+        // Sized exactly first: this array is a large part of the trainer's
+        // memory, and growing it by doubling would leave up to half of it unused.
+        std::vector<size_t> shard_start(kShards + 1, 0);  // in units
+        std::vector<int64_t> word_counts[2];
+        in_two_halves(kShards, [&](int half, size_t begin, size_t end) {
+            for (size_t shard = begin; shard < end; ++shard) {
+                for_each_word(shard, [&](std::string_view piece, int64_t count) {
+                    word_counts[half].push_back(count);
+                    shard_start[shard + 1] += units_for(piece.size());
+                });
+            }
         });
-        num_words_ = word_counts.size();
-        const size_t max_cells = num_words_ * (kHeaderCells + kCellsPerUnit - 1) + num_symbols;
-        if (max_cells / kCellsPerUnit >= kUntracked) {
+        for (size_t shard = 0; shard < kShards; ++shard) shard_start[shard + 1] += shard_start[shard];
+        words_end_ = shard_start[kShards];
+        second_half_ = shard_start[kShards / 2];
+        if (words_end_ >= kUntracked) {
             throw std::length_error("the distinct pieces hold more than 16 GiB: too many for the trainer's word handles");
         }
-        cells_.reserve(max_cells + kScanSlack);
-        min_count_ = lowest_mergeable_count(std::move(word_counts), num_merges);
-        // Single-byte pieces hold no pair and can never change: leave them out.
-        counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
-            if (piece.size() < 2 || count <= 0) return;
-            const uint32_t word = static_cast<uint32_t>(cells_.size() / kCellsPerUnit);
-            cells_.resize(cells_.size() + kHeaderCells);
-            std::memcpy(header(word), &count, sizeof(count));
-            set_size(word, static_cast<uint32_t>(piece.size()));
-            for (unsigned char byte : piece) cells_.push_back(byte);
-            cells_.resize((cells_.size() + kCellsPerUnit - 1) / kCellsPerUnit * kCellsPerUnit);
+        cells_.resize(words_end_ * kCellsPerUnit + kScanSlack);  // first_occurrence reads a little past a word
+        in_two_halves(kShards, [&](int, size_t begin, size_t end) {
+            for (size_t shard = begin; shard < end; ++shard) {
+                uint32_t word = static_cast<uint32_t>(shard_start[shard]);
+                for_each_word(shard, [&](std::string_view piece, int64_t count) {
+                    std::memcpy(header(word), &count, sizeof(count));
+                    set_size(word, static_cast<uint32_t>(piece.size()));
+                    Symbol* symbols = symbols_of(word);
+                    for (size_t k = 0; k < piece.size(); ++k) symbols[k] = static_cast<unsigned char>(piece[k]);
+                    word += static_cast<uint32_t>(units_for(piece.size()));
+                });
+            }
         });
-        words_end_ = cells_.size() / kCellsPerUnit;
-        cells_.resize(cells_.size() + kScanSlack);  // first_occurrence reads a little past a word
+        num_words_ = word_counts[0].size() + word_counts[1].size();
+        word_counts[0].insert(word_counts[0].end(), word_counts[1].begin(), word_counts[1].end());
+        min_count_ = lowest_mergeable_count(std::move(word_counts[0]), num_merges);
+    }
+
+    // job(half, begin, end) for the two halves of [0, n): the second on the
+    // helper thread while this thread does the first, or both here.
+    template <class Job>
+    void in_two_halves(size_t n, Job&& job) {
+        if (!helper_) {
+            job(0, size_t{0}, n / 2);
+            job(1, n / 2, n);
+            return;
+        }
+        helper_->share([&] { job(1, n / 2, n); }, [&] { job(0, size_t{0}, n / 2); });
     }
 
     // Numbers a pair for tracking: count, word list and heap entries.
@@ -488,7 +509,8 @@ private:
     static constexpr size_t kCellsPerUnit = 4 / sizeof(Symbol);
     static_assert(12 % sizeof(Symbol) == 0 && 4 % sizeof(Symbol) == 0, "the header must fill whole cells");
     std::vector<Symbol> cells_;
-    size_t words_end_ = 0;  // in units: where the words end and the slack begins
+    size_t words_end_ = 0;    // in units: where the words end and the slack begins
+    size_t second_half_ = 0;  // the first word of the second half of the shards
     static constexpr size_t kScanSlack = 16;
     size_t num_words_ = 0;
 
