@@ -154,9 +154,16 @@ nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool
         };
         result = train_bpe(counts, num_merges, num_threads, on_progress, words_loaded);
     }
-    nb::list merges;
-    for (const Merge& m : result.merges) merges.append(nb::make_tuple(m.left, m.right));
-    return nb::make_tuple(merges, result.words, result.setup_seconds, result.loop_seconds);
+    nb::list merges, token_bytes;
+    std::vector<std::string> tokens;
+    tokens.reserve(256 + result.merges.size());
+    for (int b = 0; b < 256; ++b) tokens.emplace_back(1, static_cast<char>(b));
+    for (const Merge& m : result.merges) {
+        merges.append(nb::make_tuple(m.left, m.right));
+        tokens.push_back(tokens[m.left] + tokens[m.right]);
+        token_bytes.append(nb::bytes(tokens.back().data(), tokens.back().size()));
+    }
+    return nb::make_tuple(merges, result.words, result.setup_seconds, result.loop_seconds, token_bytes);
 }
 
 // The counts as three flat buffers (piece bytes back to back, n + 1 int64
@@ -274,7 +281,8 @@ NB_MODULE(_core, m) {
 
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(), "release_counts"_a = false,
           "num_threads"_a = 1,
-          "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds). "
+          "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds, "
+          "the bytes of each merged token). "
           "With release_counts, `counts` is emptied once the words are loaded, to free its memory; "
           "with num_threads > 1 the largest merges use a second thread.");
 }

@@ -5,12 +5,20 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from typing import NamedTuple
 
 from . import _core
 from ._progress import progress_bar, progress_enabled
 from .errors import TrainingWarning
 
 logger = logging.getLogger("hfbpe")
+
+
+class TrainedMerges(NamedTuple):
+    """What the merge loop learned: merges in order, and the bytes of the token each one made."""
+
+    merges: list[tuple[int, int]]
+    token_bytes: list[bytes]
 
 
 def learn_merges(
@@ -21,8 +29,8 @@ def learn_merges(
     release_counts: bool = False,
     num_threads: int = 1,
     stacklevel: int = 3,
-) -> tuple[list[tuple[int, int]], dict]:
-    """Learns up to `num_merges` merges from `counts`; returns them in order and a summary.
+) -> tuple[TrainedMerges, dict]:
+    """Learns up to `num_merges` merges from `counts`; returns them (with their tokens' bytes) and a summary.
 
     Merge k creates token 256 + k. The summary holds the number of merges, of
     words that took part, and the time taken: in all, setting up (words and
@@ -45,7 +53,7 @@ def learn_merges(
         done = merges_done
 
     try:
-        merges, words, setup_seconds, loop_seconds = _core.train(
+        merges, words, setup_seconds, loop_seconds, token_bytes = _core.train(
             counts, num_merges, on_progress, release_counts, num_threads
         )
     finally:
@@ -65,4 +73,4 @@ def learn_merges(
         "merge_setup_seconds": setup_seconds,
         "merge_loop_seconds": loop_seconds,
     }
-    return merges, summary
+    return TrainedMerges(merges, token_bytes), summary

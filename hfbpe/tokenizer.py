@@ -11,7 +11,7 @@ from typing import AbstractSet, Literal
 import tiktoken
 
 from .counting import count_texts
-from .merging import learn_merges
+from .merging import TrainedMerges, learn_merges
 from .patterns import resolve_pattern
 
 
@@ -45,8 +45,17 @@ class Tokenizer:
         # Which special token is bos/eos/pad/unk, as saved and loaded with the files (see save_pretrained).
         self.special_token_roles: dict[str, str] = {}
 
+    @classmethod
+    def _from_training(cls, pattern: str, trained: TrainedMerges, special_tokens: dict[str, int]) -> Tokenizer:
+        """A tokenizer for what the merge loop learned (see _set_trained)."""
+        tokenizer = cls.__new__(cls)
+        tokenizer._set_trained(pattern, trained, special_tokens)
+        tokenizer.training_summary = None
+        tokenizer.special_token_roles = {}
+        return tokenizer
+
     def _set(self, pattern: str, merges: list[tuple[int, int]], special_tokens: dict[str, int]) -> None:
-        # One tight pass: a 65,536-token vocabulary is rebuilt here after every training run.
+        # One tight pass: merges from a file or a caller are checked as the table grows.
         token_bytes = [bytes([b]) for b in range(256)]
         ranks = {b: i for i, b in enumerate(token_bytes)}
         checked = []
@@ -66,6 +75,23 @@ class Tokenizer:
             token_bytes.append(merged)
             checked.append((left, right))
             n += 1
+        self._install(pattern, checked, token_bytes, ranks, special_tokens)
+
+    def _set_trained(self, pattern: str, trained: TrainedMerges, special_tokens: dict[str, int]) -> None:
+        # The trainer's merges each make a new token (it fails otherwise), and
+        # it hands over their bytes: nothing to check or concatenate here.
+        token_bytes = [bytes([b]) for b in range(256)] + trained.token_bytes
+        ranks = dict(zip(token_bytes, range(len(token_bytes))))
+        self._install(pattern, trained.merges, token_bytes, ranks, special_tokens)
+
+    def _install(
+        self,
+        pattern: str,
+        merges: list[tuple[int, int]],
+        token_bytes: list[bytes],
+        ranks: dict[bytes, int],
+        special_tokens: dict[str, int],
+    ) -> None:
         for text, token_id in special_tokens.items():
             if not isinstance(text, str) or not text:
                 raise TypeError(f"special token names must be non-empty str, got {text!r}")
@@ -75,7 +101,7 @@ class Tokenizer:
             raise ValueError("two special tokens share an id")
         self._pattern = pattern
         self._token_bytes = token_bytes
-        self._merges = checked
+        self._merges = merges
         self._mergeable_ranks = ranks
         self._special_tokens = special_tokens
         self._encoding: tiktoken.Encoding | None = None
@@ -98,10 +124,10 @@ class Tokenizer:
         num_merges = _num_merges(vocab_size, reserved=0)
         regex = resolve_pattern(pattern)
         counts, count_summary = count_texts(iterator, pattern=regex, batch_size=buffer_size, show_progress=False)
-        merges, merge_summary = learn_merges(
+        trained, merge_summary = learn_merges(
             counts, num_merges, show_progress=False, release_counts=True, num_threads=count_summary["num_threads"]
         )
-        self._set(regex, merges, {})
+        self._set_trained(regex, trained, {})
         self.special_token_roles = {}  # the special tokens they named are gone
         self.training_summary = {**count_summary, **merge_summary, "vocab_size": self.n_vocab}
 

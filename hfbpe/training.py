@@ -122,7 +122,7 @@ def _train(
     threads = resolve_num_threads(num_threads)
     regex = counts.pattern if counts.pattern is not None else resolve_pattern(None)
     count_summary = {**counts.summary, "distinct_pieces": len(counts)}
-    merges, merge_summary = learn_merges(
+    trained, merge_summary = learn_merges(
         counts.table,
         num_merges,
         show_progress=show_progress,
@@ -130,8 +130,8 @@ def _train(
         num_threads=threads,
         stacklevel=4,
     )
-    first_special = 256 + len(merges)
-    tokenizer = Tokenizer(regex, merges, {s: first_special + i for i, s in enumerate(specials)})
+    first_special = 256 + len(trained.merges)
+    tokenizer = Tokenizer._from_training(regex, trained, {s: first_special + i for i, s in enumerate(specials)})
     tokenizer.training_summary = {**count_summary, **merge_summary, "vocab_size": tokenizer.n_vocab}
     logger.info(
         "hfbpe: %d documents, %d bytes, %d distinct pieces, %d nulls and %d invalid UTF-8 rows skipped; "

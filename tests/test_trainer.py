@@ -178,7 +178,7 @@ def test_counts_beyond_32_bits():
     assert counts.total == 3_000_000_000 + 2_000_000_000 + 5 + 2**32
     assert counts.to_dict() == {b"abab": 3_000_000_000, b"cd": 2_000_000_000, b"ef": 2**32 + 5}
 
-    merges, words, _, _ = _core.train(counts, 10)
+    merges, words, *_ = _core.train(counts, 10)
     # In 64 bits: (a,b) 6e9, then (e,f) 4_294_967_301, then (ab,ab) 3e9, then (c,d) 2e9.
     # Wrapped to 32 bits, (a,b) would count 1_705_032_704 and (e,f) 5: (b,a) with 3e9 would come first.
     assert merges == [(97, 98), (101, 102), (256, 256), (99, 100)]
@@ -311,6 +311,10 @@ def test_vocabulary_is_distinct_and_exactly_the_size_asked(multilingual_slice):
     assert len(set(token_bytes)) == len(token_bytes)
     assert [i for _, i in tokenizer.get_mergeable_ranks()] == list(range(2999))
     assert tokenizer.n_vocab == 3000
+    # The trainer hands over its tokens' bytes; the same merges given by hand
+    # (checked and concatenated one by one) must give the same vocabulary.
+    rebuilt = hfbpe.Tokenizer(tokenizer.get_pattern(), tokenizer.merges, tokenizer.special_tokens)
+    assert rebuilt.get_mergeable_ranks() == tokenizer.get_mergeable_ranks()
     encoding = tokenizer.to_tiktoken()
     text = multilingual_slice[0]
     assert encoding.decode(encoding.encode_ordinary(text)) == text
@@ -321,8 +325,9 @@ def test_train_reports_pieces_and_progress():
     for piece, n in {b"hello": 5, b"help": 3, b"h": 9, b"": 4}.items():
         counts.add(piece, n)
     seen = []
-    merges, words, _, _ = _core.train(counts, 50, seen.append)
+    merges, words, _, _, token_bytes = _core.train(counts, 50, seen.append)
     assert words == 2  # "h" and "" hold no pair
+    assert token_bytes == [b"el", b"hel", b"lo", b"hello", b"help"]
     assert merges == reference_bpe.train_from_counts(counts.to_dict(), 50)
     # "el" (8, ties with "he" and wins as the smaller pair), "h"+"el" (8), then "l"+"o" (5, ties with
     # "hel"+"l" = (257, 108) and wins as (108, 111)), "hel"+"lo" (5), "hel"+"p" (3).
