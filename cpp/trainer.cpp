@@ -390,7 +390,8 @@ private:
         right_side_.begin(tokens_.size());
         const size_t n = words.size();
         int64_t merged_away = 0;
-        if (helper_ && n >= kParallelWords) {
+        const bool shared = helper_ && n >= kParallelWords;
+        if (shared) {
             // The early merges visit hundreds of thousands of words, and the
             // visits wait on memory: a second thread takes the second half of
             // the list with moves of its own, added to ours afterwards. A word
@@ -414,15 +415,27 @@ private:
         pair_count_[pair_index] -= merged_away;
         // Right side first: in "a b a b" the right side creates (merged, a)
         // and the left side then takes it away again, as an old pair.
-        right_side_.settle(*this, [&](uint32_t y) { return pair_key(right, y); },
-                           [&](uint32_t y) { return pair_key(merged, y); });
-        left_side_.settle(*this, [&](uint32_t x) { return pair_key(x, left); },
-                          [&](uint32_t x) { return pair_key(x, merged); });
+        right_side_.move_counts(*this, [&](uint32_t y) { return pair_key(right, y); },
+                                [&](uint32_t y) { return pair_key(merged, y); });
+        left_side_.move_counts(*this, [&](uint32_t x) { return pair_key(x, left); },
+                               [&](uint32_t x) { return pair_key(x, merged); });
         if (pair_count_[pair_index] != 0) {
             // Every occurrence the count promised must have been merged or
             // overlapped by one that was ("a a a" holds (a, a) twice, merges it once).
             throw std::logic_error("internal error: merge (" + std::to_string(left) + ", " + std::to_string(right) +
                                    ") left a count of " + std::to_string(pair_count_[pair_index]));
+        }
+        // The two sides list their words under different new pairs, (merged,
+        // y) and (x, merged) with y never the new token, in lists already
+        // reserved: for a large merge, on two threads.
+        NeighbourMoves* right_rest = shared ? &helper_right_ : nullptr;
+        NeighbourMoves* left_rest = shared ? &helper_left_ : nullptr;
+        if (shared) {
+            helper_->share([&] { right_side_.list_words(*this, right_rest); },
+                           [&] { left_side_.list_words(*this, left_rest); });
+        } else {
+            right_side_.list_words(*this, right_rest);
+            left_side_.list_words(*this, left_rest);
         }
         push_grown();
     }
@@ -449,7 +462,8 @@ private:
             events_.push_back({neighbour, word});
         }
 
-        // Adds the moves another thread recorded for later words of the same list.
+        // Adds the moves another thread recorded for later words of the same
+        // list; its words are listed from where they are (see list_words).
         void absorb(NeighbourMoves& other) {
             for (uint32_t x : other.touched_) {
                 if (moved_[x] == 0) touched_.push_back(x);
@@ -458,15 +472,13 @@ private:
                 other.moved_[x] = 0;
                 other.events_per_[x] = 0;
             }
-            events_.insert(events_.end(), other.events_.begin(), other.events_.end());
             other.touched_.clear();
-            other.events_.clear();
         }
 
-        // Moves the summed counts in the pair index and lists the words under
-        // each new pair that is frequent enough to be tracked, each word once.
+        // Moves the summed counts in the pair index and numbers each new pair
+        // that is frequent enough to be tracked, reserving room for its words.
         template <class OldKey, class NewKey>
-        void settle(Trainer& trainer, OldKey old_key, NewKey new_key) {
+        void move_counts(Trainer& trainer, OldKey old_key, NewKey new_key) {
             for (uint32_t x : touched_) {
                 const int64_t moved = moved_[x];
                 moved_[x] = 0;
@@ -482,16 +494,27 @@ private:
                 }
                 events_per_[x] = 0;
             }
-            for (const auto& [x, word] : events_) {
+            touched_.clear();
+        }
+
+        // Lists the words under the new pairs move_counts numbered, each word
+        // once, in visit order: this side's events, then those of `rest` (the
+        // later words another thread visited), if any.
+        void list_words(Trainer& trainer, NeighbourMoves* rest) {
+            list_events(trainer, events_);
+            if (rest) list_events(trainer, rest->events_);
+        }
+
+    private:
+        void list_events(Trainer& trainer, std::vector<std::pair<uint32_t, uint32_t>>& events) {
+            for (const auto& [x, word] : events) {
                 if (number_[x] == kUntracked) continue;
                 std::vector<uint32_t>& words = trainer.pair_words_[number_[x]];
                 if (words.empty() || words.back() != word) words.push_back(word);
             }
-            touched_.clear();
-            events_.clear();
+            events.clear();
         }
 
-    private:
         std::vector<int64_t> moved_;        // by neighbour symbol; 0 when untouched this merge
         std::vector<uint32_t> events_per_;  // by neighbour symbol: its entries in events_
         std::vector<uint32_t> number_;      // by neighbour symbol: its new pair's number, or kUntracked
@@ -532,7 +555,7 @@ private:
 
     // Pairs whose count when they appear is below this are never merged
     // within the merges asked for, so they get no number, list or heap entry.
-    // The right side is settled first and tested on its own sum, which the
+    // The right side moves its counts first and is tested on its own sum, which the
     // left side may lower again: that can only track a pair needlessly.
     int64_t min_count_ = 1;
     PairIndex pairs_;
