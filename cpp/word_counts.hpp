@@ -17,7 +17,9 @@ namespace hfbpe {
 // bytes in one 32-byte record: a lookup of a common piece touches a single
 // cache line. Longer keys live back to back in an arena. Keeping the full
 // hash means growing the table never hashes a key again.
-class PieceTable {
+// Cache-line aligned: threads that merge neighbouring shards of one
+// WordCounts at the same time would otherwise share a line of counters.
+class alignas(64) PieceTable {
 public:
     // `readable`: how many bytes from piece.data() may be read (0: just the
     // piece); more lets a short key be compared with masked loads (load_short).
