@@ -49,7 +49,7 @@ class Tokenizer:
     def _from_training(cls, pattern: str, trained: TrainedMerges, special_tokens: dict[str, int]) -> Tokenizer:
         """A tokenizer for what the merge loop learned (see _set_trained)."""
         tokenizer = cls.__new__(cls)
-        tokenizer._set_trained(pattern, trained, special_tokens)
+        tokenizer._set_trained(resolve_pattern(pattern), trained, special_tokens)
         tokenizer.training_summary = None
         tokenizer.special_token_roles = {}
         return tokenizer
