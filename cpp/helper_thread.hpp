@@ -41,7 +41,11 @@ public:
         } catch (...) {
             error = std::current_exception();
         }
-        wait();
+        try {
+            wait();
+        } catch (...) {
+            if (!error) error = std::current_exception();
+        }
         if (error) std::rethrow_exception(error);
     }
 

@@ -307,9 +307,10 @@ private:
     // The scans of the largest merges spend as much time comparing symbols
     // as waiting for memory, so a 16-byte block of symbols (eight 16-bit or
     // four 32-bit ones) is compared at once.
-    static uint32_t first_occurrence(const Symbol* s, uint32_t size, uint32_t left, uint32_t right) {
+    static size_t first_occurrence(const Symbol* s, size_t size, uint32_t left, uint32_t right) {
 #if defined(__SSE2__)
-        constexpr uint32_t kLanes = 16 / sizeof(Symbol);
+        constexpr size_t kLanes = 16 / sizeof(Symbol);
+        static_assert(kScanSlack >= kLanes - 1, "a block may read kLanes - 1 cells past a word");
         auto equal = [](__m128i a, __m128i b) {
             if constexpr (sizeof(Symbol) == 2) return _mm_cmpeq_epi16(a, b);
             else return _mm_cmpeq_epi32(a, b);
@@ -319,19 +320,20 @@ private:
             else return _mm_set1_epi32(static_cast<int>(symbol));
         };
         const __m128i l = broadcast(left), r = broadcast(right);
-        for (uint32_t i = 0; i + 1 < size; i += kLanes) {
-            // Reads s[i, i + kLanes + 1): past the word's end into the next
-            // word or the slack, whose lanes are masked off below.
+        for (size_t i = 0; i + 1 < size; i += kLanes) {
+            // Reads s[i, i + kLanes + 1): up to kLanes - 1 cells past the
+            // word's end, into the next word or the slack; those lanes are
+            // masked off below. (apply_merge keeps a concurrent writer out.)
             const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
             const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 1));
             uint32_t hits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_and_si128(equal(here, l), equal(next, r))));
-            const uint32_t pairs_here = size - 1 - i;  // pairs that start in this block, when fewer than kLanes
+            const size_t pairs_here = size - 1 - i;  // pairs that start in this block, when fewer than kLanes
             if (pairs_here < kLanes) hits &= (1u << (sizeof(Symbol) * pairs_here)) - 1;
-            if (hits != 0) return i + static_cast<uint32_t>(__builtin_ctz(hits)) / sizeof(Symbol);
+            if (hits != 0) return i + static_cast<size_t>(__builtin_ctz(hits)) / sizeof(Symbol);
         }
         return size;
 #else
-        for (uint32_t i = 0; i + 1 < size; ++i) {
+        for (size_t i = 0; i + 1 < size; ++i) {
             if (s[i] == left && s[i + 1] == right) return i;
         }
         return size;
@@ -349,11 +351,11 @@ private:
             if (k + 8 < n) __builtin_prefetch(header(words[k + 8]));
             const uint32_t w = words[k];
             Symbol* s = symbols_of(w);
-            const uint32_t size = size_of(w);
+            const size_t size = size_of(w);
             const int64_t count = count_of(w);
-            uint32_t i = first_occurrence(s, size, left, right);
+            size_t i = first_occurrence(s, size, left, right);
             if (i == size) continue;  // an earlier merge took the pair: nothing to write
-            uint32_t out = i;
+            size_t out = i;
             while (i < size) {
                 // The left neighbour is read from the output, so in "a b a b"
                 // the second occurrence sees the first one's merged token.
@@ -363,10 +365,10 @@ private:
                 s[out++] = static_cast<Symbol>(merged);
                 i += 2;
                 // Slide the symbols up to the next occurrence (or the end) left.
-                const uint32_t next = i + first_occurrence(s + i, size - i, left, right);
+                const size_t next = i + first_occurrence(s + i, size - i, left, right);
                 while (i < next) s[out++] = s[i++];
             }
-            set_size(w, out);
+            set_size(w, static_cast<uint32_t>(out));
         }
         return merged_away;
     }
@@ -394,8 +396,12 @@ private:
         if (shared) {
             // The early merges visit hundreds of thousands of words, and the
             // visits wait on memory: a second thread takes the second half of
-            // the list with moves of its own, added to ours afterwards. A word
-            // is listed once per pair, so the halves touch different words.
+            // the list with moves of its own (its counts are added to ours
+            // afterwards, its words listed after ours). A word is listed once
+            // per pair, and lists run in memory order, so the halves touch
+            // different words, and only the last word of our half can lie
+            // right before the helper's first one: we scan it once the helper
+            // is done, so that no block read past its end meets a write.
             helper_left_.begin(tokens_.size());
             helper_right_.begin(tokens_.size());
             const size_t half = n / 2;
@@ -405,7 +411,8 @@ private:
                     helper_merged_away =
                         scan(words.data() + half, n - half, left, right, merged, helper_left_, helper_right_);
                 },
-                [&] { merged_away = scan(words.data(), half, left, right, merged, left_side_, right_side_); });
+                [&] { merged_away = scan(words.data(), half - 1, left, right, merged, left_side_, right_side_); });
+            checked_increase(merged_away, scan(words.data() + half - 1, 1, left, right, merged, left_side_, right_side_));
             checked_increase(merged_away, helper_merged_away);
             left_side_.absorb(helper_left_);
             right_side_.absorb(helper_right_);
@@ -516,7 +523,7 @@ private:
         }
 
         std::vector<int64_t> moved_;        // by neighbour symbol; 0 when untouched this merge
-        std::vector<uint32_t> events_per_;  // by neighbour symbol: its entries in events_
+        std::vector<uint32_t> events_per_;  // by neighbour symbol: its events, here and in absorbed ones
         std::vector<uint32_t> number_;      // by neighbour symbol: its new pair's number, or kUntracked
         std::vector<uint32_t> touched_;
         std::vector<std::pair<uint32_t, uint32_t>> events_;  // (neighbour, word)
@@ -534,6 +541,8 @@ private:
     std::vector<Symbol> cells_;
     size_t words_end_ = 0;    // in units: where the words end and the slack begins
     size_t second_half_ = 0;  // the first word of the second half of the shards
+    // Zeroed cells after the last word: first_occurrence reads up to seven
+    // cells past a word's end.
     static constexpr size_t kScanSlack = 16;
     size_t num_words_ = 0;
 
