@@ -44,8 +44,8 @@ constexpr Class class_of(unsigned char c) { return kClasses.of[c]; }
 constexpr uint64_t kEveryByte = 0x0101010101010101ULL;  // times a byte value: that value in all eight bytes
 constexpr uint64_t kHighBits = 0x80 * kEveryByte;
 
-// Bit 7 of each byte of `w` set where that byte is an ASCII letter, bit 7
-// clear everywhere else (the rest of the result is noise).
+// Bit 7 of each byte of `w` set where that byte is an ASCII letter; every
+// other bit of the result is clear.
 inline uint64_t letter_bytes(uint64_t w) {
     // Folded to lower case in seven bits, so that adding or subtracting
     // below never carries or borrows across a byte.

@@ -24,11 +24,12 @@ inline uint64_t mix64(uint64_t x) {
 // 8-byte load masked to `size`, instead of a variable-length copy (which took
 // a tenth of the counting time for hashing alone).
 inline uint64_t load_short(const char* data, size_t size, size_t readable) {
+    if (size == 0) return 0;  // data may be null
     uint64_t word = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (readable >= 8) {
         std::memcpy(&word, data, 8);
-        return size == 0 ? 0 : word & (~uint64_t{0} >> (64 - 8 * size));  // the first bytes are the low ones
+        return word & (~uint64_t{0} >> (64 - 8 * size));  // the first bytes are the low ones
     }
 #endif
     (void)readable;
@@ -41,8 +42,18 @@ inline uint64_t load_short(const char* data, size_t size, size_t readable) {
 // multiply (piece tables take their slot from the low bits, the counter its
 // shard from the high bits).
 inline uint64_t fold_multiply(uint64_t x, uint64_t k) {
+#if defined(__SIZEOF_INT128__)
     const unsigned __int128 product = static_cast<unsigned __int128>(x) * k;
     return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
+#else
+    // The same product from 32-bit halves, where there is no 128-bit type.
+    const uint64_t x_lo = x & 0xFFFFFFFFu, x_hi = x >> 32, k_lo = k & 0xFFFFFFFFu, k_hi = k >> 32;
+    const uint64_t lo_lo = x_lo * k_lo, hi_lo = x_hi * k_lo, lo_hi = x_lo * k_hi, hi_hi = x_hi * k_hi;
+    const uint64_t middle = (lo_lo >> 32) + (hi_lo & 0xFFFFFFFFu) + lo_hi;
+    const uint64_t low = (middle << 32) | (lo_lo & 0xFFFFFFFFu);
+    const uint64_t high = hi_hi + (hi_lo >> 32) + (middle >> 32);
+    return low ^ high;
+#endif
 }
 
 // Pre-tokenized pieces are short (a word, a run of spaces), so the hash reads

@@ -25,13 +25,15 @@ public:
     // piece); more lets a short key be compared with masked loads (load_short).
     void add(std::string_view piece, uint64_t hash, int64_t count, size_t readable = 0);
     // add(piece, hash, 1, readable), with the common case inline: the piece
-    // is already in the slot where its probe starts.
+    // is already in the slot where its probe starts. For tables that count
+    // one piece per call (the counter's per-batch tables): the +1 is not
+    // checked for overflow, as 2^63 calls are out of reach.
     void add_one(std::string_view piece, uint64_t hash, size_t readable) {
         if (hash == 0) hash = 1;
         if (!slots_.empty() && piece.size() <= kInline) {
             Slot& slot = slots_[hash & (slots_.size() - 1)];
             if (slot.hash == hash && slot.size == piece.size() && same_inline_key(slot, piece, readable)) {
-                ++slot.count;  // one call per counted piece: 2^63 calls are out of reach
+                ++slot.count;
                 ++total_;
                 return;
             }
