@@ -324,4 +324,3 @@ def test_ascii_splitter_long_letter_runs(pattern_name):
         tail = "".join(rng.choice(stops) + rng.choice(["", run[:3], "xyz"]) for _ in range(rng.randint(0, 3)))
         text = lead + run + tail
         assert split(pattern, text) == regex.findall(pattern, text), repr(text)
-

@@ -219,9 +219,9 @@ def random_counts(rng: random.Random) -> dict[bytes, int]:
 
 @pytest.mark.parametrize("num_threads", [1, 2])
 def test_long_words_with_many_occurrences(num_threads):
-    """The merge loop finds a pair in blocks of symbols (eight 16-bit or four
-    32-bit ones at a time): words of up to 70 bytes from two or three letters
-    put occurrences at every offset of a block, across block edges, overlapping
+    """The merge loop finds a pair in blocks of symbols (eight 16-bit ones at a
+    time here): words of up to 70 bytes from two or three letters put
+    occurrences at every offset of a block, across block edges, overlapping
     ("aaa") and back to back ("abab"), checked against the reference trainer."""
     rng = random.Random(77)
     for trial in range(60):
@@ -235,6 +235,19 @@ def test_long_words_with_many_occurrences(num_threads):
             word_counts.add(piece, n)
         merges, *_ = _core.train(word_counts, 40, num_threads=num_threads)
         assert merges == reference_bpe.train_from_counts(counts, 40), counts
+
+
+def test_long_words_in_merges_shared_by_two_threads():
+    """Merges of 512 words or more are scanned by two threads, each half of the
+    list, and both sides of the merge list their words on two threads: with
+    3,000 long two- and three-letter words every early merge is shared."""
+    rng = random.Random(78)
+    table = _core.WordCounts()
+    for _ in range(3000):
+        table.add(bytes(rng.choice(b"abc") for _ in range(rng.randint(8, 70))), rng.randint(1, 9))
+    one, *_ = _core.train(table, 200, None, False, 1)
+    two, *_ = _core.train(table, 200, None, False, 2)
+    assert two == one
 
 
 def test_merges_never_recreate_an_existing_token():
@@ -354,10 +367,16 @@ def test_vocabularies_past_65536_ids_continue_the_smaller_ones():
     counts = _core.WordCounts()
     for _ in range(60_000):
         counts.add(rng.randbytes(rng.randint(2, 9)), rng.randint(1, 3))
+    # Long repetitive words too: the 32-bit scan (four symbols a block) meets
+    # occurrences at every block offset and in merges shared by two threads.
+    for _ in range(2_000):
+        counts.add(bytes(rng.choice(b"ab") for _ in range(rng.randint(8, 60))), rng.randint(1, 3))
     long_run, *_ = _core.train(counts, 70_000)
     assert len(long_run) == 70_000 and max(max(m) for m in long_run) >= 65_536
     short_run, *_ = _core.train(counts, 65_280)
     assert long_run[:65_280] == short_run
+    long_run_two_threads, *_ = _core.train(counts, 70_000, None, False, 2)
+    assert long_run_two_threads == long_run
 
 
 def test_running_out_of_pairs_warns_at_the_callers_line():
@@ -387,3 +406,13 @@ def test_two_threads_give_the_same_merges():
     one, *_ = _core.train(table, 30, None, False, 1)
     two, *_ = _core.train(table, 30, None, False, 2)
     assert two == one == reference_bpe.train_from_counts(counts, 30)
+
+
+def test_counts_named_by_their_pattern_train_with_its_regex():
+    """WordCounts may carry a pattern's name; the trained tokenizer holds the regex itself."""
+    counts = hfbpe.WordCounts("gpt4")
+    counts.add(b"hello", 3)
+    counts.add(b" world", 2)
+    tokenizer = hfbpe.train_from_counts(counts, 260, show_progress=False)
+    assert tokenizer.get_pattern() == hfbpe.PATTERNS["gpt4"]
+    assert tokenizer.encode("hello world") == [259, 32, 119, 111, 114, 108, 100]
