@@ -2,8 +2,8 @@
 
 How to run (from the repo root, after pip install ".[bench]": rustbpe, tokenizers, matplotlib):
 
-    python benchmarks/bench_train.py                        # everything, 3 reps (about 13 minutes on 2 cores)
-    python benchmarks/bench_train.py --reps 1               # one rep (about 5 minutes)
+    python benchmarks/bench_train.py                        # everything, 3 reps (about 9 minutes on 2 cores)
+    python benchmarks/bench_train.py --reps 1               # one rep (about 3 minutes)
     python benchmarks/bench_train.py --vocab 8192 --reps 1 --contestants hfbpe rustbpe   # a quick look
 
 Every trainer learns a vocabulary from the same texts (`--data`, by default
@@ -22,7 +22,8 @@ Contestants:
     hf-tokenizers  HF tokenizers' BpeTrainer, byte-level, GPT-4 split, strings of the Dataset.
     baseline       loads the Dataset and reads every string once; nothing else.
     baseline-list  reads the parquet file into a Python list of str; nothing else.
-    count-1t/-2t   hfbpe.count(Dataset, num_threads=1 or 2): counting only, once per rep.
+    count-1t/-2t   hfbpe.count(Dataset, num_threads=1 or 2): counting only, --count-runs
+                   times per rep (default 3), alternating 1t and 2t.
 The Dataset is `datasets.load_dataset("parquet", data_files=PATH, split="train")`;
 the list is `pq.read_table(PATH, columns=["text"])["text"].to_pylist()`. Loading
 either happens before the timer starts.
@@ -113,6 +114,7 @@ CONTESTANTS: dict[str, Contestant] = {
     ]
 }
 TRAINERS = [c.name for c in CONTESTANTS.values() if c.per_vocab]
+COUNT_CONTESTANTS = ("count-1t", "count-2t")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -206,7 +208,7 @@ def _setup_child(name: str, data: str, vocab: int, pattern: str) -> Setup:
         import pyarrow.parquet  # noqa: F401  imported before the timer, as the -list contestants do
 
         return (lambda: _load_list(data)), lambda texts: ({"documents": len(texts)}, None)
-    if name in ("count-1t", "count-2t"):
+    if name in COUNT_CONTESTANTS:
         import hfbpe
 
         ds = _load_dataset(data)
@@ -647,6 +649,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         f"(default: {DEFAULT_DATA.relative_to(REPO_ROOT.parent)} beside the repo)")
     parser.add_argument("--vocab", type=int, nargs="+", default=DEFAULT_VOCABS, help="vocab sizes (256 + merges)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions; the report gives medians")
+    parser.add_argument("--count-runs", type=int, default=3, help="runs of count-1t and count-2t per rep, "
+                        "alternating (they take seconds, and their ratio, the 2-thread speedup, is noisy)")
     parser.add_argument("--contestants", nargs="+", choices=list(CONTESTANTS), default=list(CONTESTANTS),
                         metavar="NAME", help=f"which to run (default all: {' '.join(CONTESTANTS)}); the baselines "
                         "that working memory needs are added")
@@ -659,6 +663,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.reps < 1:
         parser.error("--reps must be at least 1")
+    if args.count_runs < 1:
+        parser.error("--count-runs must be at least 1")
     if any(v <= 256 for v in args.vocab):
         parser.error("every --vocab must be above 256 (256 byte tokens plus at least one merge)")
     return args
@@ -696,7 +702,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"warm-up {name} failed: {warm['error']}", file=sys.stderr)
                 return 2
         for rep in range(args.reps):
-            plan = [(n, None) for n in names if not CONTESTANTS[n].per_vocab]
+            counters = [n for n in names if n in COUNT_CONTESTANTS]
+            plan = [(n, None) for n in names if not CONTESTANTS[n].per_vocab and n not in COUNT_CONTESTANTS]
+            plan += [(n, None) for _ in range(args.count_runs) for n in counters]  # 1t, 2t, 1t, 2t, ...
             plan += [(n, v) for v in args.vocab for n in names if CONTESTANTS[n].per_vocab]
             for name, vocab in plan:
                 run = run_child(name, data, vocab, pattern, workdir)
