@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -130,8 +131,8 @@ public:
     // Before any merge every symbol is a byte, so every pair is one of 65,536:
     // count them in plain arrays indexed by the two bytes, then list the words
     // of the pairs worth tracking, each list allocated once at its final size.
-    // With the helper thread, each of the two passes is done in two halves of
-    // the words; the second half writes its words after the first half's.
+    // Each of the two passes is done in two halves of the words (side by
+    // side); the second half writes its words after the first half's.
     void count_pairs() {
         constexpr size_t kBytePairs = 256 * 256;
         struct Half {
@@ -140,16 +141,10 @@ public:
             std::vector<uint32_t> num_words = std::vector<uint32_t>(kBytePairs, 0);
             std::vector<uint32_t> last_word = std::vector<uint32_t>(kBytePairs, kUntracked);
         };
-        const uint32_t end = static_cast<uint32_t>(words_end_);
-        std::vector<Half> halves;
-        if (helper_) {
-            const uint32_t middle = static_cast<uint32_t>(second_half_);
-            halves.push_back({0, middle});
-            halves.push_back({middle, end});
-        } else {
-            halves.push_back({0, end});
-        }
-        in_halves(halves, [&](Half& h) {
+        Half halves[2] = {{0, static_cast<uint32_t>(second_half_)},
+                          {static_cast<uint32_t>(second_half_), static_cast<uint32_t>(words_end_)}};
+        auto in_halves = [&](auto&& job) { side_by_side([&] { job(halves[0]); }, [&] { job(halves[1]); }); };
+        in_halves([&](Half& h) {
             for_each_byte_pair(h.begin, h.end, [&](size_t pair, uint32_t w) {
                 checked_increase(h.counts[pair], count_of(w));
                 if (h.last_word[pair] != w) {
@@ -175,7 +170,7 @@ public:
             heap_.push({count, pairs_.key(index)});
             number[pair] = index;
         }
-        in_halves(halves, [&](Half& h) {
+        in_halves([&](Half& h) {
             for_each_byte_pair(h.begin, h.end, [&](size_t pair, uint32_t w) {
                 if (number[pair] == kUntracked || h.last_word[pair] == w) return;
                 h.last_word[pair] = w;
@@ -187,12 +182,16 @@ public:
     TrainResult run(size_t num_merges, const std::function<void(size_t)>& progress);
 
 private:
-    // Runs job(halves[1]) on the helper thread (if there are two) while this
-    // thread does job(halves[0]).
-    template <class Half, class Job>
-    void in_halves(std::vector<Half>& halves, Job&& job) {
-        if (halves.size() == 1) return job(halves[0]);
-        helper_->share([&] { job(halves[1]); }, [&] { job(halves[0]); });
+    // Runs `ours` on this thread while the helper thread runs `theirs`; with
+    // no helper, one after the other here.
+    template <class Ours, class Theirs>
+    void side_by_side(Ours&& ours, Theirs&& theirs) {
+        if (!helper_) {
+            ours();
+            theirs();
+            return;
+        }
+        helper_->share(std::forward<Theirs>(theirs), std::forward<Ours>(ours));
     }
 
     // How many 4-byte units a word of `size` symbols takes.
@@ -205,8 +204,8 @@ private:
         tokens_.push_back(std::move(bytes));
     }
 
-    // Copies the words out of the counts' shards, the first half of the shards
-    // on this thread and the second on the helper (if any). Single-byte
+    // Copies the words out of the counts' shards, the two halves of the
+    // shards side by side. Single-byte
     // pieces hold no pair and can never change: they are left out.
     void load_words(const WordCounts& counts, size_t num_merges) {
         constexpr size_t kShards = WordCounts::kShards;
@@ -219,7 +218,10 @@ private:
         // memory, and growing it by doubling would leave up to half of it unused.
         std::vector<size_t> shard_start(kShards + 1, 0);  // in units
         std::vector<int64_t> word_counts[2];
-        in_two_halves(kShards, [&](int half, size_t begin, size_t end) {
+        auto in_halves = [&](auto&& job) {
+            side_by_side([&] { job(0, size_t{0}, kShards / 2); }, [&] { job(1, kShards / 2, kShards); });
+        };
+        in_halves([&](int half, size_t begin, size_t end) {
             for (size_t shard = begin; shard < end; ++shard) {
                 for_each_word(shard, [&](std::string_view piece, int64_t count) {
                     word_counts[half].push_back(count);
@@ -234,7 +236,7 @@ private:
             throw std::length_error("the distinct pieces hold more than 16 GiB: too many for the trainer's word handles");
         }
         cells_.resize(words_end_ * kCellsPerUnit + kScanSlack);  // first_occurrence reads a little past a word
-        in_two_halves(kShards, [&](int, size_t begin, size_t end) {
+        in_halves([&](int, size_t begin, size_t end) {
             for (size_t shard = begin; shard < end; ++shard) {
                 uint32_t word = static_cast<uint32_t>(shard_start[shard]);
                 for_each_word(shard, [&](std::string_view piece, int64_t count) {
@@ -249,18 +251,6 @@ private:
         num_words_ = word_counts[0].size() + word_counts[1].size();
         word_counts[0].insert(word_counts[0].end(), word_counts[1].begin(), word_counts[1].end());
         min_count_ = lowest_mergeable_count(std::move(word_counts[0]), num_merges);
-    }
-
-    // job(half, begin, end) for the two halves of [0, n): the second on the
-    // helper thread while this thread does the first, or both here.
-    template <class Job>
-    void in_two_halves(size_t n, Job&& job) {
-        if (!helper_) {
-            job(0, size_t{0}, n / 2);
-            job(1, n / 2, n);
-            return;
-        }
-        helper_->share([&] { job(1, n / 2, n); }, [&] { job(0, size_t{0}, n / 2); });
     }
 
     // Numbers a pair for tracking: count, word list and heap entries.
