@@ -26,10 +26,10 @@ std::string_view PieceTable::key(const Slot& slot) const {
 }
 
 void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count, size_t readable) {
-    if (hash == 0) hash = 1;
+    hash = stored_hash(hash);
     if (2 * (used_ + 1) > slots_.size()) grow();
     const size_t mask = slots_.size() - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    for (size_t i = home(hash);; i = (i + 1) & mask) {
         Slot& slot = slots_[i];
         if (slot.hash == 0) {
             if (piece.size() > std::numeric_limits<uint32_t>::max()) {

@@ -29,9 +29,9 @@ public:
     // one piece per call (the counter's per-batch tables): the +1 is not
     // checked for overflow, as 2^63 calls are out of reach.
     void add_one(std::string_view piece, uint64_t hash, size_t readable) {
-        if (hash == 0) hash = 1;
+        hash = stored_hash(hash);
         if (!slots_.empty() && piece.size() <= kInline) {
-            Slot& slot = slots_[hash & (slots_.size() - 1)];
+            Slot& slot = slots_[home(hash)];
             if (slot.hash == hash && slot.size == piece.size() && same_inline_key(slot, piece, readable)) {
                 ++slot.count;
                 ++total_;
@@ -45,7 +45,7 @@ public:
     void move_all_from(PieceTable& other);
     // Starts loading the slot where add(..., hash, ...) will look first.
     void prefetch(uint64_t hash) const {
-        if (!slots_.empty()) __builtin_prefetch(&slots_[(hash == 0 ? 1 : hash) & (slots_.size() - 1)]);
+        if (!slots_.empty()) __builtin_prefetch(&slots_[home(stored_hash(hash))]);
     }
     void clear();
 
@@ -69,6 +69,10 @@ private:
         char bytes[kInline];  // the key, or its arena offset when longer than kInline
     };
     static_assert(sizeof(Slot) == 32, "a slot should fill half a cache line");
+
+    static uint64_t stored_hash(uint64_t hash) { return hash == 0 ? 1 : hash; }
+    // Where the probe for a (stored) hash starts; the table must have slots.
+    size_t home(uint64_t hash) const { return hash & (slots_.size() - 1); }
 
     std::string_view key(const Slot& slot) const;
     // Inline keys are zero-padded in their slot, so a piece compares as two
