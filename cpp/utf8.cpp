@@ -14,16 +14,7 @@ bool utf8_valid(const char* data, size_t size, size_t& chars) {
     const auto* s = reinterpret_cast<const unsigned char*>(data);
     size_t i = 0, count = 0;
     while (i < size) {
-        // Most text is mostly ASCII: skip it 32, then eight bytes at a time.
-        if (i + 32 <= size) {
-            uint64_t words[4];
-            std::memcpy(words, s + i, 32);
-            if (((words[0] | words[1] | words[2] | words[3]) & 0x8080808080808080ULL) == 0) {
-                i += 32;
-                count += 32;
-                continue;
-            }
-        }
+        // Most text is mostly ASCII: skip it eight bytes at a time.
         if (i + 8 <= size) {
             uint64_t word;
             std::memcpy(&word, s + i, 8);
