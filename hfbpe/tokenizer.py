@@ -46,12 +46,10 @@ class Tokenizer:
         self.special_token_roles: dict[str, str] = {}
 
     @classmethod
-    def _from_training(cls, pattern: str, trained: TrainedMerges, special_tokens: dict[str, int]) -> Tokenizer:
-        """A tokenizer for what the merge loop learned (see _set_trained)."""
-        tokenizer = cls.__new__(cls)
+    def _from_training(cls, pattern: str | None, trained: TrainedMerges, special_tokens: dict[str, int]) -> Tokenizer:
+        """A tokenizer for what the merge loop learned (see _set_trained); pattern as for __init__."""
+        tokenizer = cls()  # the byte tokens only, at once replaced
         tokenizer._set_trained(resolve_pattern(pattern), trained, special_tokens)
-        tokenizer.training_summary = None
-        tokenizer.special_token_roles = {}
         return tokenizer
 
     def _set(self, pattern: str, merges: list[tuple[int, int]], special_tokens: dict[str, int]) -> None:

@@ -120,7 +120,6 @@ def _train(
 ) -> Tokenizer:
     num_merges = _num_merges(vocab_size, reserved=len(specials))
     threads = resolve_num_threads(num_threads)
-    regex = counts.pattern if counts.pattern is not None else resolve_pattern(None)
     count_summary = {**counts.summary, "distinct_pieces": len(counts)}
     trained, merge_summary = learn_merges(
         counts.table,
@@ -131,7 +130,10 @@ def _train(
         stacklevel=4,
     )
     first_special = 256 + len(trained.merges)
-    tokenizer = Tokenizer._from_training(regex, trained, {s: first_special + i for i, s in enumerate(specials)})
+    # None (counts made by hand) means the default pattern, as it does for Tokenizer.
+    tokenizer = Tokenizer._from_training(
+        counts.pattern, trained, {s: first_special + i for i, s in enumerate(specials)}
+    )
     tokenizer.training_summary = {**count_summary, **merge_summary, "vocab_size": tokenizer.n_vocab}
     logger.info(
         "hfbpe: %d documents, %d bytes, %d distinct pieces, %d nulls and %d invalid UTF-8 rows skipped; "
