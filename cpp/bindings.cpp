@@ -155,13 +155,9 @@ nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool
         result = train_bpe(counts, num_merges, num_threads, on_progress, words_loaded);
     }
     nb::list merges, token_bytes;
-    std::vector<std::string> tokens;
-    tokens.reserve(256 + result.merges.size());
-    for (int b = 0; b < 256; ++b) tokens.emplace_back(1, static_cast<char>(b));
-    for (const Merge& m : result.merges) {
-        merges.append(nb::make_tuple(m.left, m.right));
-        tokens.push_back(tokens[m.left] + tokens[m.right]);
-        token_bytes.append(nb::bytes(tokens.back().data(), tokens.back().size()));
+    for (const Merge& m : result.merges) merges.append(nb::make_tuple(m.left, m.right));
+    for (size_t id = 256; id < result.tokens.size(); ++id) {
+        token_bytes.append(nb::bytes(result.tokens[id].data(), result.tokens[id].size()));
     }
     return nb::make_tuple(merges, result.words, result.setup_seconds, result.loop_seconds, token_bytes);
 }

@@ -612,6 +612,7 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
         }
     }
     if (progress) progress(result.merges.size());
+    result.tokens = std::move(tokens_);  // run() is the trainer's last use
     return result;
 }
 

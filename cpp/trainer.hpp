@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "word_counts.hpp"
@@ -18,6 +19,8 @@ struct Merge {
 struct TrainResult {
     // merges[k] created token 256 + k.
     std::vector<Merge> merges;
+    // The bytes of every token by id: the 256 single bytes, then one per merge.
+    std::vector<std::string> tokens;
     size_t words = 0;  // distinct pieces of two or more bytes that took part
     double setup_seconds = 0;  // loading the words, words_loaded() and counting their pairs
     double loop_seconds = 0;   // the merge loop proper
