@@ -13,7 +13,7 @@ import pyarrow as pa
 from . import _core
 from ._progress import progress_bar, progress_enabled
 from .patterns import resolve_pattern
-from .sources import open_source
+from .sources import open_source, read_ahead
 from .word_counts import WordCounts
 from .errors import TrainingWarning
 
@@ -126,27 +126,34 @@ def count_texts(
     )
     source = open_source(data, text_column=text_column, split=split, batch_size=batch_size)
     start = time.perf_counter()
-    bar = progress_bar(
-        progress_enabled(show_progress), desc="hfbpe: counting", unit=" docs", unit_scale=True, total=source.num_rows
-    )
+    bar = _CountingBar(progress_enabled(show_progress), source.num_rows, source.num_bytes)
+    # Arrow data is read (decoded, gathered, fetched) one batch ahead of the one being counted;
+    # Python iterables are read as they are counted, in order, on this thread.
+    batches = read_ahead(source.batches) if source.arrow else source.batches
     try:
         position = 0
-        for batch in source.batches:
-            if isinstance(batch, pa.Array):
+        for batch in batches:
+            if isinstance(batch, pa.ChunkedArray):
+                for chunk in batch.chunks:
+                    counter.count_arrow(*chunk.__arrow_c_array__())
+            elif isinstance(batch, pa.Array):
                 counter.count_arrow(*batch.__arrow_c_array__())
             else:
                 counter.count(batch, position)
             position += len(batch)
-            bar.update(len(batch))
-            bar.set_postfix_str(f"{counter.bytes / 1e6:,.0f} MB", refresh=False)
+            bar.update(len(batch), counter.bytes)
             del batch  # a stream's batch must not outlive its counting
             if counter.exhausted:
                 break
     finally:
         bar.close()
-        close = getattr(source.batches, "close", None)
+        close = getattr(batches, "close", None)
         if close is not None:
             close()
+        if batches is not source.batches:
+            close = getattr(source.batches, "close", None)
+            if close is not None:
+                close()
     counts = counter.take_counts()
     summary = {
         "data": source.description,
@@ -165,3 +172,24 @@ def count_texts(
             f"skipped {counter.invalid} Arrow strings that are not well-formed UTF-8", TrainingWarning, stacklevel=3
         )
     return counts, summary
+
+
+class _CountingBar:
+    """Progress in text bytes (MB/s, and an ETA when the size is known) with the documents beside."""
+
+    def __init__(self, enabled: bool, num_rows: int | None, num_bytes: int | None):
+        self.bar = progress_bar(enabled, desc="hfbpe: counting", unit="B", unit_scale=True, unit_divisor=1000,
+                                total=num_bytes)
+        self.num_rows = num_rows
+        self.rows = 0
+        self.bytes = 0
+
+    def update(self, rows: int, bytes_so_far: int) -> None:
+        self.rows += rows
+        self.bar.update(bytes_so_far - self.bytes)
+        self.bytes = bytes_so_far
+        of = f"/{self.num_rows:,}" if self.num_rows is not None else ""
+        self.bar.set_postfix_str(f"{self.rows:,}{of} docs", refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+import logging
+import os
+import queue
 import re
+import threading
 from itertools import chain, islice
 from typing import Any, Union
 
 import pyarrow as pa
+
+logger = logging.getLogger("hfbpe")
 
 # A batch is an Arrow string/large_string array, or a list of str (None for a missing value).
 Batch = Union[pa.Array, list]
@@ -28,6 +34,8 @@ class Source:
     batches: Iterator[Batch]
     num_rows: int | None = None  # known for a Dataset, a table or a sized collection
     description: dict[str, Any] = field(default_factory=dict)  # dataset, config, split, column when known
+    num_bytes: int | None = None  # the text's size in bytes where files or buffers tell it (for an ETA)
+    arrow: bool = False  # batches are Arrow arrays read from data (worth reading ahead)
 
 
 def open_source(
@@ -158,12 +166,19 @@ def _dataset_source(ds, text_column: str | None, batch_size: int) -> Source:
         for table in ds.select_columns([column]).with_format("arrow").iter(batch_size=batch_size):
             yield from _string_chunks(table.column(0), column)
 
-    return Source(batches(), len(ds), _describe(ds.info, ds.split, column, _hub_id_from_cache(ds)))
+    num_bytes = _text_bytes(ds.data.column(column)) if getattr(ds, "_indices", None) is None else None
+    return Source(batches(), len(ds), _describe(ds.info, ds.split, column, _hub_id_from_cache(ds)), num_bytes,
+                  arrow=True)
 
 
 def _iterable_dataset_source(ds, text_column: str | None, batch_size: int) -> Source:
     schema = ds.features.arrow_schema if ds.features is not None else None
     column = choose_column(schema, text_column) if schema is not None else text_column
+    description = _describe(ds.info, ds.split, column or "")
+    files = parquet_files(ds, column)
+    if files is not None:
+        return Source(_rebatched(files.batches(), batch_size), files.num_rows, description, files.num_bytes,
+                      arrow=True)
 
     def batches() -> Iterator[Batch]:
         stream = ds.select_columns([column]) if column is not None else ds
@@ -174,25 +189,238 @@ def _iterable_dataset_source(ds, text_column: str | None, batch_size: int) -> So
                 description["column"] = name
             yield from _string_chunks(table.column(name), name)
 
-    def rebatched() -> Iterator[Batch]:
-        # After a Python-level map, a stream comes one row per table: count
-        # them in batches, or every row would wait for every thread.
-        pending: list[pa.Array] = []
-        rows = 0
-        for array in batches():
-            if not pending and len(array) >= batch_size:
-                yield array
-                continue
-            pending.append(array)
-            rows += len(array)
-            if rows >= batch_size:
-                yield _concat(pending)
-                pending, rows = [], 0
-        if pending:
-            yield _concat(pending)
+    return Source(_rebatched(batches(), batch_size), None, description, arrow=True)
 
-    description = _describe(ds.info, ds.split, column or "")
-    return Source(rebatched(), None, description)
+
+# A native counting batch holds batch_size rows, or fewer when they hold this many bytes:
+# documents of 100 KB would otherwise make a batch of 8192 rows 800 MB.
+BATCH_BYTES = 16_000_000
+
+
+def _rebatched(arrays: Iterator[pa.Array], batch_size: int) -> Iterator[Batch]:
+    """Arrays of batch_size rows (or BATCH_BYTES): a stream may come in small tables (a row
+    group of a parquet file, or one row per table after a Python-level map), and every batch
+    has a cost (threads wake, per-batch tables merge into the result). Small arrays are
+    grouped into a ChunkedArray, which copies nothing."""
+    pending: list[pa.Array] = []
+    rows = size = 0
+    for array in arrays:
+        if not pending and (len(array) >= batch_size or array.nbytes >= BATCH_BYTES):
+            yield array
+            continue
+        pending.append(array)
+        rows += len(array)
+        size += array.nbytes
+        if rows >= batch_size or size >= BATCH_BYTES:
+            yield _chunked(pending)
+            pending, rows, size = [], 0, 0
+    if pending:
+        yield _chunked(pending)
+
+
+def _chunked(arrays: list[pa.Array]) -> pa.Array | pa.ChunkedArray:
+    if len(arrays) == 1:
+        return arrays[0]
+    if len({a.type for a in arrays}) > 1:  # string next to large_string, say
+        arrays = [a.cast(pa.large_string()) for a in arrays]
+    return pa.chunked_array(arrays)
+
+
+# Parquet shards of a streaming dataset, read directly ---------------------------------------
+
+
+@dataclass
+class ParquetFiles:
+    """The local parquet files behind a streaming dataset, read with pyarrow in bounded batches.
+
+    datasets' own streaming reader takes every column and buffers more of a
+    file the larger it is; this reads only the text column, a row group or
+    `batch_size` rows at a time, with the builder's own filters and its
+    choice for bad files, so the rows are the ones datasets would give.
+    """
+
+    parts: list[tuple[str, Any]]  # (path, row group ids or None for all)
+    column: str
+    filters: Any
+    scan_options: Any
+    on_bad_files: str
+    num_rows: int | None
+    num_bytes: int | None
+    rows_per_batch: int = 65536
+
+    def batches(self) -> Iterator[pa.Array]:
+        import pyarrow.dataset as pads
+        import pyarrow.parquet as pq
+
+        import pyarrow.fs
+
+        file_format = pads.ParquetFileFormat(default_fragment_scan_options=self.scan_options)
+        local = pyarrow.fs.LocalFileSystem()
+        expression = pq.filters_to_expression(self.filters) if isinstance(self.filters, list) else self.filters
+        for path, row_groups in self.parts:
+            try:
+                fragment = file_format.make_fragment(path, filesystem=local)
+                if row_groups is not None:
+                    fragment = fragment.subset(row_group_ids=list(row_groups))
+                # A few row groups are decoded ahead on Arrow's threads while this one is counted.
+                for batch in fragment.to_batches(columns=[self.column], filter=expression,
+                                                 batch_size=self.rows_per_batch,
+                                                 batch_readahead=2, fragment_readahead=0, use_threads=True):
+                    if batch.num_rows:
+                        yield from _string_chunks(batch.column(0), self.column)
+            except (pa.ArrowInvalid, OSError) as error:
+                if self.on_bad_files == "error":
+                    raise ValueError(f"cannot read the parquet file {path}: {error}") from error
+                if self.on_bad_files == "warn":
+                    logger.warning("hfbpe: skipping the bad parquet file %s: %s", path, error)
+
+
+def parquet_files(ds, column: str | None) -> ParquetFiles | None:
+    """How to read a streaming dataset's local parquet files directly, or None where that could
+    change what datasets would give (a map, filter, shuffle, skip, take or interleave; a resumed
+    or split-by-node stream; a later epoch; remote files; a column that datasets would cast from
+    a non-string type)."""
+    if column is None:
+        return None
+    try:
+        from datasets.iterable_dataset import ArrowExamplesIterable, SelectColumnsIterable
+        from datasets.packaged_modules.parquet.parquet import Parquet
+    except ImportError:  # pragma: no cover - a datasets version without these
+        return None
+    if getattr(ds, "_distributed", None) is not None or getattr(ds, "_starting_state_dict", None) is not None:
+        return None
+    if getattr(ds, "epoch", 0):
+        return None
+    examples = ds._ex_iterable
+    while type(examples) is SelectColumnsIterable:  # the column was checked against the features already
+        examples = examples.ex_iterable
+    if type(examples) is not ArrowExamplesIterable:
+        return None
+    generate = examples.generate_tables_fn
+    builder = getattr(generate, "__self__", None)
+    if not isinstance(builder, Parquet) or getattr(generate, "__func__", None) is not Parquet._generate_tables:
+        return None
+    kwargs = examples.kwargs
+    paths = kwargs.get("files")
+    groups = kwargs.get("row_groups_list")
+    if not isinstance(paths, list) or not isinstance(groups, list) or len(paths) != len(groups):
+        return None
+    local = [_local_path(p) for p in paths]
+    if any(p is None for p in local):
+        return None
+    config = builder.config
+    num_rows, num_bytes = 0, 0
+    for path, row_groups in zip(local, groups):
+        try:
+            import pyarrow.parquet as pq
+
+            metadata = pq.read_metadata(path)
+        except (pa.ArrowInvalid, OSError) as error:
+            if config.on_bad_files == "error":
+                raise ValueError(f"cannot read the parquet file {path}: {error}") from error
+            continue  # skipped (with a warning) when it is read
+        field_index = metadata.schema.to_arrow_schema().get_field_index(column)
+        if field_index < 0 or not _is_text_type(metadata.schema.to_arrow_schema().field(field_index).type):
+            return None
+        ids = range(metadata.num_row_groups) if row_groups is None else row_groups
+        for i in ids:
+            group = metadata.row_group(i)
+            num_rows += group.num_rows
+            chunk = group.column(metadata.schema.to_arrow_schema().get_field_index(column))
+            # Plain-encoded strings carry a 4-byte length each: what remains is close to the text.
+            num_bytes += max(0, chunk.total_uncompressed_size - 4 * group.num_rows)
+    filtered = config.filters is not None
+    # Batches of about 16 MB of text, whatever the row groups hold: a file written as one
+    # row group must not be decoded whole.
+    rows_per_batch = 65536 if num_rows == 0 else int(min(65536, max(64, 16_000_000 * num_rows / max(1, num_bytes))))
+    return ParquetFiles(
+        parts=list(zip(local, groups)),
+        column=column,
+        filters=config.filters,
+        scan_options=config.fragment_scan_options,
+        on_bad_files=config.on_bad_files,
+        num_rows=None if filtered else num_rows,
+        num_bytes=None if filtered else num_bytes,
+        rows_per_batch=rows_per_batch,
+    )
+
+
+def _local_path(path: Any) -> str | None:
+    if not isinstance(path, (str, os.PathLike)):
+        return None
+    path = os.fspath(path)
+    if path.startswith("file://"):
+        path = path[len("file://") :]
+    if "::" in path or "://" in path:  # chained or remote (hf://, https://, s3://): datasets reads those
+        return None
+    return path if os.path.isfile(path) else None
+
+
+def _text_bytes(array: pa.ChunkedArray) -> int | None:
+    """The bytes of text in a string column, from its offsets (nothing else is read)."""
+    total = 0
+    for chunk in array.chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)) or len(chunk) == 0:
+            if len(chunk):
+                return None
+            continue
+        width = 8 if pa.types.is_large_string(chunk.type) else 4
+        offsets = chunk.buffers()[1]
+        first = int.from_bytes(offsets[chunk.offset * width : (chunk.offset + 1) * width], "little", signed=True)
+        last = int.from_bytes(offsets[(chunk.offset + len(chunk)) * width : (chunk.offset + len(chunk) + 1) * width],
+                              "little", signed=True)
+        total += last - first
+    return total
+
+
+# Reading ahead -----------------------------------------------------------------------------
+
+
+def read_ahead(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
+    """The same batches, produced on a thread of their own up to `depth` ahead, so that reading
+    and decoding the next batch (pyarrow and the counter both release the GIL) overlaps
+    counting this one. Exceptions surface in order; closing the iterator stops the thread."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        ready.put((batch, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                del batch
+                if stop.is_set():
+                    return
+            ready.put((done, None))
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
+            ready.put((done, error))
+
+    thread = threading.Thread(target=produce, name="hfbpe-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            batch, error = ready.get()
+            if batch is done:
+                if error is not None:
+                    raise error
+                return
+            yield batch
+            del batch
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                ready.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
 
 
 # Arrow -----------------------------------------------------------------------------------
@@ -242,12 +470,6 @@ def _string_chunks(array: pa.Array | pa.ChunkedArray, column: str | None) -> Ite
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
             chunk = chunk.cast(pa.large_string())  # views and dictionaries: the counter reads offsets + data
         yield chunk
-
-
-def _concat(arrays: list[pa.Array]) -> pa.Array:
-    if len({a.type for a in arrays}) > 1:  # string next to large_string, say
-        arrays = [a.cast(pa.large_string()) for a in arrays]
-    return pa.concat_arrays(arrays)
 
 
 def _arrow_batches(array: pa.Array | pa.ChunkedArray, column: str | None, batch_size: int) -> Iterator[pa.Array]:
