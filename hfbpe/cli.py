@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--config", help="the dataset configuration (load_dataset's name=)")
     train.add_argument("--split", help="the split to train on (default: the only one)")
     train.add_argument("--data-files", nargs="+", help="files for a builder such as parquet, json or text")
-    train.add_argument("--streaming", action="store_true", help="stream the dataset instead of downloading it whole")
+    train.add_argument("--streaming", action=argparse.BooleanOptionalAction, default=None,
+                       help="stream the data (the default for local files: they are read once, in place) or not "
+                       "(the default for Hub datasets: downloaded and cached whole)")
     train.add_argument("--text-column", help="the column holding the text (default: the only string column)")
     train.add_argument("--pattern", default="gpt4", help="gpt4, gpt2, o200k, nanochat, or a regex")
     train.add_argument("--special-tokens", nargs="*", default=[], help="special tokens; they take the last ids")
@@ -99,10 +101,20 @@ def load_data(args: argparse.Namespace):
         name, data_files = builder, [str(path)]
     elif not path.exists() and args.data.endswith(tuple(BUILDERS)) and "/" in args.data.replace("\\", "/"):
         raise UserError(f"{args.data}: no such file")
-    data = datasets.load_dataset(name, args.config, data_files=data_files, split=args.split, streaming=args.streaming)
+    streaming = args.streaming if args.streaming is not None else _is_local(path, data_files)
+    data = datasets.load_dataset(name, args.config, data_files=data_files, split=args.split, streaming=streaming)
     if args.split is None and isinstance(data, (datasets.DatasetDict, datasets.IterableDatasetDict)) and len(data) == 1:
         data = next(iter(data.values()))
     return data
+
+
+def _is_local(path: Path, data_files: Sequence[str] | None) -> bool:
+    """Whether DATA is local: a file or folder here, or data files that are all local paths or globs."""
+    import glob
+
+    if path.exists():
+        return True
+    return bool(data_files) and all(glob.glob(str(Path(f).expanduser())) for f in data_files)
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -14,8 +14,8 @@ def count_on_cluster(data: Any, client: Any, *, split: str | None, options: dict
 
     Shards: a Dataset is cut into contiguous shards, which pickle as references
     to its memory-mapped Arrow files (each worker maps them itself); a streaming
-    dataset is cut along its data files; anything else is cut into contiguous
-    slices, which do travel to the workers.
+    dataset is one task per data file (shard); anything else is cut into
+    contiguous slices, which do travel to the workers.
     """
     if options.get("max_chars") is not None:
         raise ValueError("max_chars takes a prefix of the data in order, which a cluster cannot; "
@@ -48,7 +48,8 @@ def make_shards(data: Any, n: int) -> list[Any]:
         n = max(1, min(n, len(data)))
         return [data.shard(num_shards=n, index=i, contiguous=True) for i in range(n)]
     if datasets is not None and isinstance(data, datasets.IterableDataset):
-        n = max(1, min(n, data.num_shards))
+        # One task per file: a task is small enough to retry, and a worker reads its file directly.
+        n = max(1, data.num_shards)
         return [data.shard(num_shards=n, index=i) for i in range(n)]
     import pyarrow as pa
 

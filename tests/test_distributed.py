@@ -61,6 +61,19 @@ def test_streaming_dataset_split_along_its_files(client, texts, tmp_path):
     assert remote.training_summary["shards"] == 4
 
 
+def test_parquet_shards_one_task_each(client, texts, tmp_path):
+    """More files than workers: one task per file, each read directly by its worker."""
+    for i in range(7):
+        pq.write_table(pa.table({"text": texts[i::7]}), tmp_path / f"shard{i}.parquet", row_group_size=20)
+    files = sorted(str(p) for p in tmp_path.glob("shard*.parquet"))
+    streamed = load_dataset("parquet", data_files=files, split="train", streaming=True)
+    remote = train(streamed, client=client)
+    assert remote.merges == train(texts).merges
+    summary = remote.training_summary
+    assert summary["shards"] == 7 and summary["documents"] == len(texts)
+    assert summary["bytes"] == sum(len(t.encode("utf-8")) for t in texts)
+
+
 def test_lists_and_arrow_on_the_cluster(client, texts):
     expected = train(texts).merges
     assert train(texts, client=client).merges == expected
