@@ -63,10 +63,9 @@ std::string text_error(size_t position, const std::exception& e) {
     return "item " + std::to_string(position) + " of the input " + e.what();
 }
 
-nb::list split(const Pretokenizer& pretokenizer, nb::handle text) {
+std::string_view utf8_of_str(nb::handle text, std::string& scratch) {
     if (text.is_none()) throw nb::type_error("text must be a str, got None");
     TextView view = view_of_str(text.ptr(), 0);
-    std::string scratch;
     std::string_view utf8;
     size_t chars = 0, bad = 0;
     if (as_utf8(view, scratch, utf8, chars, bad) != TextError::None) {
@@ -74,6 +73,12 @@ nb::list split(const Pretokenizer& pretokenizer, nb::handle text) {
                                ", which cannot be encoded as UTF-8")
                                   .c_str());
     }
+    return utf8;
+}
+
+nb::list split(const Pretokenizer& pretokenizer, nb::handle text) {
+    std::string scratch;
+    const std::string_view utf8 = utf8_of_str(text, scratch);
     Matcher matcher(pretokenizer);
     nb::list pieces;
     matcher.for_each_piece(utf8.data(), utf8.size(), [&](size_t begin, size_t end) {
@@ -81,6 +86,25 @@ nb::list split(const Pretokenizer& pretokenizer, nb::handle text) {
                                                      "strict")));
     });
     return pieces;
+}
+
+// A digest of split()'s pieces (the byte offsets where each begins and
+// ends) and their number: the tests compare splitters on millions of pieces,
+// which as str objects would take most of their time.
+nb::tuple piece_digest(const Pretokenizer& pretokenizer, nb::handle text) {
+    std::string scratch;
+    const std::string_view utf8 = utf8_of_str(text, scratch);
+    uint64_t digest = 0, pieces = 0;
+    {
+        nb::gil_scoped_release release;
+        Matcher matcher(pretokenizer);
+        matcher.for_each_piece(utf8.data(), utf8.size(), [&](size_t begin, size_t end) {
+            digest = (digest ^ (static_cast<uint64_t>(begin) << 32 ^ end)) * 0x9E3779B97F4A7C15ULL;
+            digest ^= digest >> 29;
+            ++pieces;
+        });
+    }
+    return nb::make_tuple(pieces, digest);
 }
 
 void count(Counter& counter, nb::handle texts, size_t first_position) {
@@ -207,6 +231,25 @@ void add_piece(WordCounts& counts, nb::bytes piece, int64_t count) {
     counts.add({piece.c_str(), piece.size()}, count);
 }
 
+// The PCRE2 library linked in and the Unicode version of its tables, for
+// cpp/unicode_classes.py to record where the splitter's table came from.
+nb::tuple pcre2_versions() {
+    auto config = [](uint32_t what) {
+        char buffer[64] = {};
+        pcre2_config(what, buffer);
+        return std::string(buffer);
+    };
+    return nb::make_tuple(config(PCRE2_CONFIG_VERSION), config(PCRE2_CONFIG_UNICODE_VERSION));
+}
+
+// The splitter's compiled-in flags of every code point (surrogates included),
+// so that the tests can hold them against what PCRE2 matches.
+nb::bytes unicode_classes() {
+    std::string flags(unicode::kCodePoints, '\0');
+    for (uint32_t c = 0; c < unicode::kCodePoints; ++c) flags[c] = static_cast<char>(unicode::flags_of(c));
+    return nb::bytes(flags.data(), flags.size());
+}
+
 nb::dict counts_to_dict(const WordCounts& counts) {
     nb::dict out;
     counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
@@ -227,9 +270,11 @@ NB_MODULE(_core, m) {
         .def_prop_ro("pattern", &Pretokenizer::pattern)
         .def_prop_ro("jit", &Pretokenizer::jit, "Whether the pattern was JIT-compiled.")
         .def_prop_ro(
-            "ascii_shortcut", [](const Pretokenizer& p) { return p.ascii_pieces() != AsciiPieces::None; },
-            "Whether ASCII text is split without PCRE2 (the named gpt2/gpt4/nanochat patterns only).")
-        .def("split", &split, "text"_a, "The pieces of `text`, as regex.findall(pattern, text) gives them.");
+            "native_splitter", [](const Pretokenizer& p) { return p.native_splitter() != NativeSplitter::None; },
+            "Whether text is split by the hand-written splitter instead of PCRE2 (the named patterns only).")
+        .def("split", &split, "text"_a, "The pieces of `text`, as regex.findall(pattern, text) gives them.")
+        .def("_piece_digest", &piece_digest, "text"_a,
+             "(number of pieces, a 64-bit digest of where each begins and ends) of split(text), for tests.");
 
     nb::class_<WordCounts>(m, "WordCounts", "Counts of pre-tokenized pieces (piece bytes -> 64-bit count).")
         .def(nb::init<>())
@@ -274,6 +319,10 @@ NB_MODULE(_core, m) {
         .def_prop_ro("nulls", &Counter::nulls, "Missing values skipped.")
         .def_prop_ro("invalid", &Counter::invalid, "Arrow strings skipped for not being well-formed UTF-8.")
         .def_prop_ro("exhausted", &Counter::exhausted, "Whether max_chars was reached.");
+
+    m.def("_pcre2_versions", &pcre2_versions, "(PCRE2 version, Unicode version of its tables).");
+    m.def("_unicode_classes", &unicode_classes,
+          "The native splitter's flag byte of every code point (see cpp/unicode_classes.py), as bytes.");
 
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(), "release_counts"_a = false,
           "num_threads"_a = 1,

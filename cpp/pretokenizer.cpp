@@ -44,7 +44,7 @@ Pretokenizer::Pretokenizer(const std::string& pattern) : pattern_(pattern) {
         code = translated;
     }
     code_.reset(code);
-    ascii_pieces_ = ascii_pieces_for(pattern);
+    native_splitter_ = native_splitter_for(pattern);
     // A pattern the JIT cannot compile still works through the interpreter, only slower.
     jit_ = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 }

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "ascii_pieces.hpp"
+#include "native_splitter.hpp"
 
 namespace hfbpe {
 
@@ -28,7 +28,7 @@ public:
     const std::string& pattern() const { return pattern_; }
     const pcre2_code* code() const { return code_.get(); }
     bool jit() const { return jit_; }
-    AsciiPieces ascii_pieces() const { return ascii_pieces_; }
+    NativeSplitter native_splitter() const { return native_splitter_; }
 
 private:
     struct CodeFree {
@@ -37,7 +37,7 @@ private:
     std::string pattern_;
     std::unique_ptr<pcre2_code, CodeFree> code_;
     bool jit_ = false;
-    AsciiPieces ascii_pieces_ = AsciiPieces::None;
+    NativeSplitter native_splitter_ = NativeSplitter::None;
 };
 
 // Per-thread match state: match data, match context and JIT stack are not
@@ -68,20 +68,17 @@ private:
 
 template <class F>
 void Matcher::for_each_piece(const char* text, size_t size, F&& on_piece) {
+    const NativeSplitter native = pretokenizer_.native_splitter();
+    if (native != NativeSplitter::None) {
+        // The named patterns never match empty, so findall's empty-match
+        // rules below never come into play.
+        for_each_native_piece(native, text, size, on_piece);
+        return;
+    }
     const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match_data_);
     size_t start = 0;
     uint32_t options = 0;
-    const AsciiPieces shortcut = pretokenizer_.ascii_pieces();
     while (start <= size) {
-        size_t piece_end;
-        // A piece always holds a byte; the check keeps a splitter bug from
-        // looping here forever (PCRE2 then takes the piece).
-        if (options == 0 && shortcut != AsciiPieces::None && start < size &&
-            ascii_piece(shortcut, text, size, start, piece_end) && piece_end > start) {
-            on_piece(start, piece_end);
-            start = piece_end;
-            continue;
-        }
         if (match(text, size, start, options) == PCRE2_ERROR_NOMATCH) {
             if (options == 0) return;
             // No non-empty match where the last empty one was: step over one

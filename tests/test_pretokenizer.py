@@ -270,14 +270,15 @@ def test_characters_newer_than_pcre2_unicode_tables(pattern_name, text):
     assert split(pattern, text) == regex.findall(pattern, text)
 
 
-# The ASCII splitter ------------------------------------------------------------------------
+# The native splitter (tests/test_unicode_splitter.py holds it against PCRE2 on all of Unicode) ----------
 
 
-def test_named_gpt_patterns_take_the_ascii_shortcut():
-    for name in ["gpt4", "cl100k", "nanochat", "gpt2"]:
-        assert _core.Pretokenizer(hfbpe.PATTERNS[name]).ascii_shortcut, name
-    assert not _core.Pretokenizer(hfbpe.PATTERNS["o200k"]).ascii_shortcut
-    assert not _core.Pretokenizer(hfbpe.PATTERNS["gpt4"] + "|x").ascii_shortcut  # similar is not enough
+def test_named_patterns_take_the_native_splitter():
+    for name in ["gpt4", "cl100k", "nanochat", "gpt2", "o200k"]:
+        assert _core.Pretokenizer(hfbpe.PATTERNS[name]).native_splitter, name
+    assert set(hfbpe.PATTERNS) == {"gpt4", "cl100k", "nanochat", "gpt2", "o200k"}
+    for similar in [hfbpe.PATTERNS["gpt4"] + "|x", "(?:" + hfbpe.PATTERNS["gpt2"] + ")", hfbpe.PATTERNS["o200k"][1:]]:
+        assert not _core.Pretokenizer(similar).native_splitter  # similar is not enough
 
 
 ASCII_EDGES = ["a", "Z", "q", "s", "S", "l", "L", "v", "e", "R", " ", "  ", "'", "'s", "'ll", "'LL", "'vE", "'re",
@@ -287,14 +288,14 @@ ASCII_EDGES = ["a", "Z", "q", "s", "S", "l", "L", "v", "e", "R", " ", "  ", "'",
                "\u180e", "—", "«"]
 
 
-@pytest.mark.parametrize("pattern_name", ["gpt4", "nanochat", "gpt2"])
-def test_ascii_splitter_agrees_with_regex(pattern_name):
-    """The splitter gives PCRE2's pieces (itself checked against regex.findall) or leaves them to PCRE2.
+@pytest.mark.parametrize("pattern_name", ["gpt4", "nanochat", "gpt2"])  # o200k: tests/test_unicode_splitter.py
+def test_native_splitter_agrees_with_regex(pattern_name):
+    """The splitter gives regex.findall's pieces.
 
     Random strings dense in its edges: every ASCII character, contractions in
-    any case, digit runs, runs of spaces with and without CR/LF, and the
-    non-ASCII characters where it must hand over (letters, digits, spaces,
-    marks, the long s that (?i) matches as "s")."""
+    any case, digit runs, runs of spaces with and without CR/LF, and
+    non-ASCII characters of every class it tells apart (letters, digits,
+    spaces, marks, the long s that (?i) matches as "s")."""
     import random
 
     rng = random.Random(11)
@@ -305,13 +306,13 @@ def test_ascii_splitter_agrees_with_regex(pattern_name):
         assert split(pattern, text) == regex.findall(pattern, text), repr(text)
 
 
-@pytest.mark.parametrize("pattern_name", ["gpt4", "nanochat", "gpt2"])
-def test_ascii_splitter_long_letter_runs(pattern_name):
+@pytest.mark.parametrize("pattern_name", ["gpt4", "nanochat", "gpt2"])  # o200k: tests/test_unicode_splitter.py
+def test_native_splitter_long_letter_runs(pattern_name):
     """Letter runs are scanned eight bytes at a time: runs of every length
     from 0 to 30, ending at every offset of the eight-byte window, at the end
     of the text, or at the characters next to the letter range ('@', '[',
-    '`', '{'), at non-ASCII letters (which continue the run in PCRE2) and at
-    other non-ASCII characters."""
+    '`', '{'), at non-ASCII letters (which continue the run) and at other
+    non-ASCII characters."""
     import random
 
     rng = random.Random(5)
