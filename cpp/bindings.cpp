@@ -141,14 +141,34 @@ T* capsule_pointer(nb::handle capsule, const char* name) {
 // PyCapsule interface (`array.__arrow_c_array__()`). The capsules own the
 // exported array, and the caller's references keep them alive while the GIL
 // is released, so the text is read where Arrow keeps it.
-void count_arrow(Counter& counter, nb::handle schema_capsule, nb::handle array_capsule) {
+void append_arrow(nb::handle schema_capsule, nb::handle array_capsule, std::vector<TextView>& views) {
     const auto* schema = capsule_pointer<ArrowSchema>(schema_capsule, "arrow_schema");
     const auto* array = capsule_pointer<ArrowArray>(array_capsule, "arrow_array");
-    std::vector<TextView> views;
     try {
         append_arrow_strings(*schema, *array, views);
     } catch (const std::invalid_argument& e) {
         throw nb::type_error(e.what());
+    }
+}
+
+void count_arrow(Counter& counter, nb::handle schema_capsule, nb::handle array_capsule) {
+    std::vector<TextView> views;
+    append_arrow(schema_capsule, array_capsule, views);
+    nb::gil_scoped_release release;
+    counter.count_batch(views, check_signals);
+}
+
+// The chunks of a ChunkedArray, each as its (schema, array) capsule pair, counted
+// as one batch: a stream's small tables (a parquet row group each) would
+// otherwise pay a batch's fixed costs every time.
+void count_arrow_chunks(Counter& counter, nb::list chunks) {
+    std::vector<nb::object> keep;  // the capsules own the arrays the views point into
+    std::vector<TextView> views;
+    for (nb::handle chunk : chunks) {
+        nb::tuple pair = nb::cast<nb::tuple>(chunk);
+        if (pair.size() != 2) throw nb::type_error("expected (schema capsule, array capsule) pairs");
+        keep.emplace_back(nb::borrow(pair));
+        append_arrow(pair[0], pair[1], views);
     }
     nb::gil_scoped_release release;
     counter.count_batch(views, check_signals);
@@ -172,18 +192,17 @@ nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool
             if (!progress.is_none()) progress(merges_done);
         };
         auto words_loaded = [&] {
-            if (!release_counts) return;
-            counts = WordCounts();
-            return_free_memory();
+            if (release_counts) return_free_memory();
         };
-        result = train_bpe(counts, num_merges, num_threads, on_progress, words_loaded);
+        result = train_bpe(counts, num_merges, num_threads, on_progress, release_counts, words_loaded);
     }
     nb::list merges, token_bytes;
     for (const Merge& m : result.merges) merges.append(nb::make_tuple(m.left, m.right));
     for (size_t id = 256; id < result.tokens.size(); ++id) {
         token_bytes.append(nb::bytes(result.tokens[id].data(), result.tokens[id].size()));
     }
-    return nb::make_tuple(merges, result.words, result.setup_seconds, result.loop_seconds, token_bytes);
+    return nb::make_tuple(merges, result.words, result.setup_seconds, result.loop_seconds, token_bytes,
+                          result.memory_bytes);
 }
 
 // The counts as three flat buffers (piece bytes back to back, n + 1 int64
@@ -193,7 +212,7 @@ nb::tuple export_counts(const WordCounts& counts) {
     std::vector<int64_t> offsets{0}, values;
     offsets.reserve(counts.size() + 1);
     values.reserve(counts.size());
-    counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
+    counts.for_each([&](std::string_view piece, int64_t count) {
         data.append(piece);
         offsets.push_back(static_cast<int64_t>(data.size()));
         values.push_back(count);
@@ -252,7 +271,7 @@ nb::bytes unicode_classes() {
 
 nb::dict counts_to_dict(const WordCounts& counts) {
     nb::dict out;
-    counts.for_each([&](std::string_view piece, uint64_t, int64_t count) {
+    counts.for_each([&](std::string_view piece, int64_t count) {
         out[nb::bytes(piece.data(), piece.size())] = count;
     });
     return out;
@@ -312,6 +331,8 @@ NB_MODULE(_core, m) {
              "Counts a batch (a sequence of str or None); `first_position` numbers its first text in error messages.")
         .def("count_arrow", &count_arrow, "schema_capsule"_a, "array_capsule"_a,
              "Counts an Arrow string or large_string array given as the two capsules of __arrow_c_array__().")
+        .def("count_arrow_chunks", &count_arrow_chunks, "chunks"_a,
+             "Counts several Arrow string arrays, a list of __arrow_c_array__() pairs, as one batch.")
         .def("take_counts", &Counter::take_counts, "Returns the counts so far and starts again from empty.")
         .def_prop_ro("documents", &Counter::documents)
         .def_prop_ro("bytes", &Counter::bytes, "UTF-8 bytes counted (after doc_cap).")
@@ -327,7 +348,7 @@ NB_MODULE(_core, m) {
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(), "release_counts"_a = false,
           "num_threads"_a = 1,
           "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds, "
-          "the bytes of each merged token). "
-          "With release_counts, `counts` is emptied once the words are loaded, to free its memory; "
+          "the bytes of each merged token, the bytes the trainer's tables held). "
+          "With release_counts, `counts` is emptied shard by shard as the words are loaded, to free its memory; "
           "with num_threads > 1 the largest merges use a second thread.");
 }

@@ -147,7 +147,7 @@ void Counter::count_batch(const std::vector<TextView>& texts, const std::functio
                 const size_t s = next_shard.fetch_add(1, std::memory_order_relaxed);
                 if (s >= WordCounts::kShards || cancelled_.load(std::memory_order_relaxed)) return;
                 for (auto& worker : workers_) {
-                    counts_.shard(s).move_all_from(worker->local[s]);
+                    counts_.shard(s).add_batch(worker->local[s]);
                 }
             }
         },

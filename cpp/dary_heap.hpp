@@ -18,6 +18,7 @@ class DaryHeap {
 public:
     bool empty() const { return items_.empty(); }
     size_t size() const { return items_.size(); }
+    size_t memory_bytes() const { return items_.capacity() * sizeof(T); }
     const T& top() const { return items_.front(); }
     void reserve(size_t n) { items_.reserve(n); }
 

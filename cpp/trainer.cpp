@@ -17,6 +17,7 @@
 #include "dary_heap.hpp"
 #include "hash.hpp"
 #include "helper_thread.hpp"
+#include "page_array.hpp"
 
 namespace hfbpe {
 namespace {
@@ -51,6 +52,7 @@ public:
     }
     PairKey key(uint32_t index) const { return keys_[index]; }
     size_t size() const { return keys_.size(); }
+    size_t memory_bytes() const { return slots_.capacity() * sizeof(uint32_t) + keys_.capacity() * sizeof(PairKey); }
 
 private:
     // Where `key` is, or the empty slot where it would go (linear probing).
@@ -106,12 +108,38 @@ void checked_increase(int64_t& total, int64_t delta) {
 // A pair's count is largest when the pair first appears (merges only remove
 // occurrences of existing pairs; new occurrences always involve the new
 // token), so a pair that appears with a smaller count never needs tracking.
-int64_t lowest_mergeable_count(std::vector<int64_t> word_counts, size_t num_merges) {
+// The num_merges largest counts seen, in a min-heap: the count of the
+// num_merges-th most frequent word without a list of every word's count
+// (8 bytes a word, on tens of millions of words). Most words are rare and
+// fail the first comparison.
+class LargestCounts {
+public:
+    explicit LargestCounts(size_t n) : n_(n) { heap_.reserve(n); }
+    void add(int64_t count) {
+        if (n_ == 0) return;
+        if (heap_.size() < n_) {
+            heap_.push_back(count);
+            std::push_heap(heap_.begin(), heap_.end(), std::greater<int64_t>());
+        } else if (count > heap_.front()) {
+            std::pop_heap(heap_.begin(), heap_.end(), std::greater<int64_t>());
+            heap_.back() = count;
+            std::push_heap(heap_.begin(), heap_.end(), std::greater<int64_t>());
+        }
+    }
+    void absorb(const LargestCounts& other) {
+        for (int64_t c : other.heap_) add(c);
+    }
+    // The n-th largest count, or 0 if fewer than n were seen.
+    int64_t nth() const { return heap_.size() < n_ || n_ == 0 ? 0 : heap_.front(); }
+
+private:
+    size_t n_;
+    std::vector<int64_t> heap_;
+};
+
+int64_t lowest_mergeable_count(const LargestCounts& largest, size_t num_merges) {
     if (num_merges == 0) return std::numeric_limits<int64_t>::max();  // nothing to track
-    if (word_counts.size() < num_merges) return 1;
-    const auto nth = word_counts.begin() + static_cast<std::ptrdiff_t>(num_merges - 1);
-    std::nth_element(word_counts.begin(), nth, word_counts.end(), std::greater<int64_t>());
-    return std::max<int64_t>(*nth, 1);
+    return std::max<int64_t>(largest.nth(), 1);
 }
 
 // Symbol is the type of a token id inside the words: uint16_t when the
@@ -121,11 +149,11 @@ class Trainer {
 public:
     // Copies the words out of `counts`; after this the trainer never reads them
     // again. With num_threads > 1 the largest merges use a second thread.
-    Trainer(const WordCounts& counts, size_t num_merges, int num_threads) {
+    Trainer(WordCounts& counts, size_t num_merges, int num_threads, bool release_counts) {
         if (num_threads > 1) helper_ = std::make_unique<HelperThread>();
         tokens_.reserve(256);
         for (int b = 0; b < 256; ++b) add_token(std::string(1, static_cast<char>(b)));
-        load_words(counts, num_merges);
+        load_words(counts, num_merges, release_counts);
     }
 
     // Before any merge every symbol is a byte, so every pair is one of 65,536:
@@ -181,6 +209,15 @@ public:
 
     TrainResult run(size_t num_merges, const std::function<void(size_t)>& progress);
 
+    // Bytes of the trainer's tables: the words, the pairs' word lists, counts and index, the heap.
+    size_t memory_bytes() const {
+        size_t lists = 0;
+        for (const auto& words : pair_words_) lists += words.capacity() * sizeof(uint32_t);
+        return cells_.memory_bytes() + lists + pair_words_.capacity() * sizeof(pair_words_[0]) +
+               pair_count_.capacity() * sizeof(int64_t) + pair_stamp_.capacity() * sizeof(uint32_t) +
+               pairs_.memory_bytes() + heap_.memory_bytes();
+    }
+
 private:
     // Runs `ours` on this thread while the helper thread runs `theirs`; with
     // no helper, one after the other here.
@@ -205,26 +242,30 @@ private:
     }
 
     // Copies the words out of the counts' shards, the two halves of the
-    // shards side by side. Single-byte
-    // pieces hold no pair and can never change: they are left out.
-    void load_words(const WordCounts& counts, size_t num_merges) {
+    // shards side by side. Single-byte pieces hold no pair and can never
+    // change: they are left out. With `release`, each shard of the counts is
+    // freed as soon as its words are copied: the word array's pages are only
+    // committed as they are written, so the two do not add up.
+    void load_words(WordCounts& counts, size_t num_merges, bool release) {
         constexpr size_t kShards = WordCounts::kShards;
         auto for_each_word = [&](size_t shard, auto&& f) {
-            counts.shard(shard).for_each([&](std::string_view piece, uint64_t, int64_t count) {
+            counts.shard(shard).for_each([&](std::string_view piece, int64_t count) {
                 if (piece.size() >= 2 && count > 0) f(piece, count);
             });
         };
         // Sized exactly first: this array is a large part of the trainer's
         // memory, and growing it by doubling would leave up to half of it unused.
         std::vector<size_t> shard_start(kShards + 1, 0);  // in units
-        std::vector<int64_t> word_counts[2];
+        LargestCounts largest[2] = {LargestCounts(num_merges), LargestCounts(num_merges)};
+        size_t words[2] = {0, 0};
         auto in_halves = [&](auto&& job) {
             side_by_side([&] { job(0, size_t{0}, kShards / 2); }, [&] { job(1, kShards / 2, kShards); });
         };
         in_halves([&](int half, size_t begin, size_t end) {
             for (size_t shard = begin; shard < end; ++shard) {
                 for_each_word(shard, [&](std::string_view piece, int64_t count) {
-                    word_counts[half].push_back(count);
+                    largest[half].add(count);
+                    ++words[half];
                     shard_start[shard + 1] += units_for(piece.size());
                 });
             }
@@ -235,7 +276,7 @@ private:
         if (words_end_ >= kUntracked) {
             throw std::length_error("the distinct pieces hold more than 16 GiB: too many for the trainer's word handles");
         }
-        cells_.resize(words_end_ * kCellsPerUnit + kScanSlack);  // first_occurrence reads a little past a word
+        cells_ = PageArray<Symbol>(words_end_ * kCellsPerUnit + kScanSlack);  // first_occurrence reads past a word
         in_halves([&](int, size_t begin, size_t end) {
             for (size_t shard = begin; shard < end; ++shard) {
                 uint32_t word = static_cast<uint32_t>(shard_start[shard]);
@@ -246,11 +287,12 @@ private:
                     for (size_t k = 0; k < piece.size(); ++k) symbols[k] = static_cast<unsigned char>(piece[k]);
                     word += static_cast<uint32_t>(units_for(piece.size()));
                 });
+                if (release) counts.shard(shard).release();
             }
         });
-        num_words_ = word_counts[0].size() + word_counts[1].size();
-        word_counts[0].insert(word_counts[0].end(), word_counts[1].begin(), word_counts[1].end());
-        min_count_ = lowest_mergeable_count(std::move(word_counts[0]), num_merges);
+        num_words_ = words[0] + words[1];
+        largest[0].absorb(largest[1]);
+        min_count_ = lowest_mergeable_count(largest[0], num_merges);
     }
 
     // Numbers a pair for tracking: count, word list and heap entries.
@@ -528,7 +570,7 @@ private:
     static constexpr size_t kHeaderCells = 12 / sizeof(Symbol);
     static constexpr size_t kCellsPerUnit = 4 / sizeof(Symbol);
     static_assert(12 % sizeof(Symbol) == 0 && 4 % sizeof(Symbol) == 0, "the header must fill whole cells");
-    std::vector<Symbol> cells_;
+    PageArray<Symbol> cells_;
     size_t words_end_ = 0;    // in units: where the words end and the slack begins
     size_t second_half_ = 0;  // the first word of the second half of the shards
     // Zeroed cells after the last word: first_occurrence reads up to seven
@@ -619,24 +661,30 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
 }  // namespace
 
 template <class Symbol>
-TrainResult train_with(const WordCounts& counts, size_t num_merges, int num_threads,
-                       const std::function<void(size_t)>& progress, const std::function<void()>& words_loaded) {
+TrainResult train_with(WordCounts& counts, size_t num_merges, int num_threads,
+                       const std::function<void(size_t)>& progress, bool release_counts,
+                       const std::function<void()>& words_loaded) {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    Trainer<Symbol> trainer(counts, num_merges, num_threads);
+    Trainer<Symbol> trainer(counts, num_merges, num_threads, release_counts);
     if (words_loaded) words_loaded();  // before the pair lists, the trainer's other large allocation
     trainer.count_pairs();
+    const size_t setup_bytes = trainer.memory_bytes();
     const auto loop_start = Clock::now();
     TrainResult result = trainer.run(num_merges, progress);
+    result.memory_bytes = std::max(setup_bytes, trainer.memory_bytes());
     result.setup_seconds = std::chrono::duration<double>(loop_start - start).count();
     result.loop_seconds = std::chrono::duration<double>(Clock::now() - loop_start).count();
     return result;
 }
 
-TrainResult train_bpe(const WordCounts& counts, size_t num_merges, int num_threads,
-                      const std::function<void(size_t)>& progress, const std::function<void()>& words_loaded) {
-    if (num_merges <= 65536 - 256) return train_with<uint16_t>(counts, num_merges, num_threads, progress, words_loaded);
-    return train_with<uint32_t>(counts, num_merges, num_threads, progress, words_loaded);
+TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
+                      const std::function<void(size_t)>& progress, bool release_counts,
+                      const std::function<void()>& words_loaded) {
+    if (num_merges <= 65536 - 256) {
+        return train_with<uint16_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded);
+    }
+    return train_with<uint32_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded);
 }
 
 }  // namespace hfbpe

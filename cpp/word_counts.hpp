@@ -9,10 +9,17 @@
 #include <vector>
 
 #include "hash.hpp"
+#include "page_array.hpp"
 
 namespace hfbpe {
 
-// One open-addressing hash table from piece bytes to a 64-bit count.
+// The tag a table keeps of a piece's 64-bit hash: its low 32 bits, which also
+// place it (the high bits choose the shard). A hash of 0 counts as 1, as the
+// piece table stores it, so that both tables tag a piece alike.
+inline uint32_t tag_of(uint64_t hash) { return static_cast<uint32_t>(hash == 0 ? 1 : hash); }
+
+// The counter's per-batch table, one per thread and shard: an open-addressing
+// hash table from piece bytes to a count, built for speed.
 // Most pieces are short, so a slot holds the hash, the count and up to 12 key
 // bytes in one 32-byte record: a lookup of a common piece touches a single
 // cache line. Longer keys live back to back in an arena. Keeping the full
@@ -40,9 +47,6 @@ public:
         }
         add(piece, hash, 1, readable);
     }
-    void add_all(const PieceTable& other);
-    // add_all(other), then other.clear(), in one pass over other's slots.
-    void move_all_from(PieceTable& other);
     // Starts loading the slot where add(..., hash, ...) will look first.
     void prefetch(uint64_t hash) const {
         if (!slots_.empty()) __builtin_prefetch(&slots_[home(stored_hash(hash))]);
@@ -53,10 +57,12 @@ public:
     int64_t total() const { return total_; }
     size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot) + arena_.capacity(); }
 
+    // f(piece, hash, count, readable) for every entry; `readable` bytes from
+    // piece.data() may be read (load_short), at least piece.size().
     template <class F>
     void for_each(F&& f) const {
         for (const Slot& slot : slots_) {
-            if (slot.hash != 0) f(key(slot), slot.hash, slot.count);
+            if (slot.hash != 0) f(key(slot), slot.hash, slot.count, std::max<size_t>(slot.size, kInline));
         }
     }
 
@@ -98,6 +104,70 @@ private:
     int64_t total_ = 0;
 };
 
+// The table that holds every distinct piece of a corpus (a shard of the
+// counter's result), built for size: it grows with the distinct pieces of
+// gigabytes of text, tens of millions of them. A slot is 16 bytes (tag, key,
+// count; up to 3/4 full) and every key lives in an arena as a varint length
+// and its bytes, so a piece of n bytes costs about 21 to 43 + n + 1 bytes.
+// Comparing a key needs the arena, a second memory access after the slot's:
+// batches are added in a pipeline that has both in flight for many pieces.
+class CountTable {
+public:
+    CountTable() = default;
+    CountTable(CountTable&&) noexcept = default;
+    CountTable& operator=(CountTable&&) noexcept = default;
+
+    void add(std::string_view piece, uint64_t hash, int64_t count);
+    // Adds every entry of a per-batch table of the same shard, then clears it.
+    void add_batch(PieceTable& batch);
+    // Adds every entry of the same shard of another WordCounts.
+    void add_all(const CountTable& other);
+    // Frees the memory; the table is empty afterwards.
+    void release();
+
+    size_t size() const { return used_; }
+    int64_t total() const { return total_; }
+    size_t memory_bytes() const { return slots_.memory_bytes() + arena_.memory_bytes(); }
+
+    // f(piece, count) for every entry.
+    template <class F>
+    void for_each(F&& f) const {
+        for (size_t i = 0; i < slots_.size(); ++i) {
+            const Slot& slot = slots_[i];
+            if (slot.key != 0) f(key(slot), slot.count);
+        }
+    }
+
+private:
+    struct Slot {
+        uint32_t tag;
+        uint32_t key;  // 1 + where the key starts in the arena; 0 marks an empty slot
+        int64_t count;
+    };
+    static_assert(sizeof(Slot) == 16, "four slots to a cache line");
+    struct Pending;
+
+    std::string_view key(const Slot& slot) const;
+    // Whether the key of `slot` is `piece`, of which `readable` bytes may be read.
+    bool holds(const Slot& slot, std::string_view piece, size_t readable) const;
+    // Room for n entries within the load limit (slots never move while a batch is added).
+    void reserve(size_t n);
+    // Fills an empty slot with a new key.
+    void insert(Slot& slot, std::string_view piece, uint32_t tag, int64_t count);
+    // Probes on from slot i until the piece or an empty slot.
+    void add_from(size_t i, std::string_view piece, uint32_t tag, int64_t count, size_t readable);
+    template <class ForEach>
+    void add_pipelined(ForEach&& entries);
+    void bump(Slot& slot, int64_t count);
+    size_t mask() const { return slots_.size() - 1; }
+
+    PageArray<Slot> slots_;
+    size_t used_ = 0;
+    PageArray<char> arena_;
+    size_t arena_used_ = 0;
+    int64_t total_ = 0;
+};
+
 // Word counts: the table split into a fixed number of shards by the high bits
 // of the hash, so threads can merge disjoint shards at the same time and the
 // result does not depend on which thread counted what.
@@ -107,26 +177,32 @@ public:
     static constexpr size_t kShards = size_t{1} << kShardBits;
 
     WordCounts() : shards_(kShards) {}
+    WordCounts(WordCounts&&) noexcept = default;
+    WordCounts& operator=(WordCounts&&) noexcept = default;
+    // Tables of tens of millions of pieces are moved, never copied by accident.
+    WordCounts(const WordCounts&) = delete;
+    WordCounts& operator=(const WordCounts&) = delete;
 
     static size_t shard_of(uint64_t hash) { return static_cast<size_t>(hash >> (64 - kShardBits)); }
 
     void add(std::string_view piece, int64_t count);
     void add_all(const WordCounts& other);
 
-    PieceTable& shard(size_t i) { return shards_[i]; }
-    const PieceTable& shard(size_t i) const { return shards_[i]; }
+    CountTable& shard(size_t i) { return shards_[i]; }
+    const CountTable& shard(size_t i) const { return shards_[i]; }
 
     size_t size() const;
     int64_t total() const;
     size_t memory_bytes() const;
 
+    // f(piece, count) for every entry.
     template <class F>
     void for_each(F&& f) const {
-        for (const PieceTable& s : shards_) s.for_each(f);
+        for (const CountTable& s : shards_) s.for_each(f);
     }
 
 private:
-    std::vector<PieceTable> shards_;
+    std::vector<CountTable> shards_;
 };
 
 // Adds b to a, refusing to wrap around: counts are 64-bit end to end and an

@@ -126,7 +126,7 @@ def count_texts(
     )
     source = open_source(data, text_column=text_column, split=split, batch_size=batch_size)
     start = time.perf_counter()
-    bar = _CountingBar(progress_enabled(show_progress), source.num_rows, source.num_bytes)
+    bar = _CountingBar(progress_enabled(show_progress), source.num_rows)
     # Arrow data is read (decoded, gathered, fetched) one batch ahead of the one being counted;
     # Python iterables are read as they are counted, in order, on this thread.
     batches = read_ahead(source.batches) if source.arrow else source.batches
@@ -134,8 +134,7 @@ def count_texts(
         position = 0
         for batch in batches:
             if isinstance(batch, pa.ChunkedArray):
-                for chunk in batch.chunks:
-                    counter.count_arrow(*chunk.__arrow_c_array__())
+                counter.count_arrow_chunks([chunk.__arrow_c_array__() for chunk in batch.chunks])
             elif isinstance(batch, pa.Array):
                 counter.count_arrow(*batch.__arrow_c_array__())
             else:
@@ -164,6 +163,7 @@ def count_texts(
         "invalid_utf8": counter.invalid,
         "max_chars_reached": counter.exhausted,
         "distinct_pieces": len(counts),
+        "count_table_bytes": counts.memory_bytes,
         "count_seconds": time.perf_counter() - start,
         "num_threads": threads,
     }
@@ -175,21 +175,17 @@ def count_texts(
 
 
 class _CountingBar:
-    """Progress in text bytes (MB/s, and an ETA when the size is known) with the documents beside."""
+    """Documents counted (of how many, when known: then tqdm gives the time left) with the text's
+    MB and MB/s beside them."""
 
-    def __init__(self, enabled: bool, num_rows: int | None, num_bytes: int | None):
-        self.bar = progress_bar(enabled, desc="hfbpe: counting", unit="B", unit_scale=True, unit_divisor=1000,
-                                total=num_bytes)
-        self.num_rows = num_rows
-        self.rows = 0
-        self.bytes = 0
+    def __init__(self, enabled: bool, num_rows: int | None):
+        self.bar = progress_bar(enabled, desc="hfbpe: counting", unit=" docs", unit_scale=True, total=num_rows)
+        self.start = time.perf_counter()
 
     def update(self, rows: int, bytes_so_far: int) -> None:
-        self.rows += rows
-        self.bar.update(bytes_so_far - self.bytes)
-        self.bytes = bytes_so_far
-        of = f"/{self.num_rows:,}" if self.num_rows is not None else ""
-        self.bar.set_postfix_str(f"{self.rows:,}{of} docs", refresh=False)
+        self.bar.update(rows)
+        rate = bytes_so_far / 1e6 / max(1e-9, time.perf_counter() - self.start)
+        self.bar.set_postfix_str(f"{bytes_so_far / 1e6:,.0f} MB, {rate:,.0f} MB/s", refresh=False)
 
     def close(self) -> None:
         self.bar.close()

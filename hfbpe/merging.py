@@ -33,10 +33,11 @@ def learn_merges(
     """Learns up to `num_merges` merges from `counts`; returns them (with their tokens' bytes) and a summary.
 
     Merge k creates token 256 + k. The summary holds the number of merges, of
-    words that took part, and the time taken: in all, setting up (words and
-    their initial pair counts) and the merge loop proper. With release_counts
-    the counts are emptied as soon as the trainer has copied its words, so
-    that its pair lists and the merge loop do not sit on top of them.
+    words that took part, the time taken (in all, setting up: words and their
+    initial pair counts, and the merge loop proper) and the bytes the
+    trainer's tables held (trainer_bytes). With release_counts
+    the counts are emptied shard by shard as the trainer copies their words,
+    so that the trainer's tables do not sit on top of them.
     num_threads: with 2 or more, merges of many words are applied by two
     threads (the merges are the same).
     stacklevel: where a TrainingWarning points, as for warnings.warn, counted
@@ -53,7 +54,7 @@ def learn_merges(
         done = merges_done
 
     try:
-        merges, words, setup_seconds, loop_seconds, token_bytes = _core.train(
+        merges, words, setup_seconds, loop_seconds, token_bytes, trainer_bytes = _core.train(
             counts, num_merges, on_progress, release_counts, num_threads
         )
     finally:
@@ -72,5 +73,6 @@ def learn_merges(
         "merge_seconds": time.perf_counter() - start,
         "merge_setup_seconds": setup_seconds,
         "merge_loop_seconds": loop_seconds,
+        "trainer_bytes": trainer_bytes,
     }
     return TrainedMerges(merges, token_bytes), summary

@@ -34,7 +34,6 @@ class Source:
     batches: Iterator[Batch]
     num_rows: int | None = None  # known for a Dataset, a table or a sized collection
     description: dict[str, Any] = field(default_factory=dict)  # dataset, config, split, column when known
-    num_bytes: int | None = None  # the text's size in bytes where files or buffers tell it (for an ETA)
     arrow: bool = False  # batches are Arrow arrays read from data (worth reading ahead)
 
 
@@ -166,9 +165,7 @@ def _dataset_source(ds, text_column: str | None, batch_size: int) -> Source:
         for table in ds.select_columns([column]).with_format("arrow").iter(batch_size=batch_size):
             yield from _string_chunks(table.column(0), column)
 
-    num_bytes = _text_bytes(ds.data.column(column)) if getattr(ds, "_indices", None) is None else None
-    return Source(batches(), len(ds), _describe(ds.info, ds.split, column, _hub_id_from_cache(ds)), num_bytes,
-                  arrow=True)
+    return Source(batches(), len(ds), _describe(ds.info, ds.split, column, _hub_id_from_cache(ds)), arrow=True)
 
 
 def _iterable_dataset_source(ds, text_column: str | None, batch_size: int) -> Source:
@@ -177,8 +174,7 @@ def _iterable_dataset_source(ds, text_column: str | None, batch_size: int) -> So
     description = _describe(ds.info, ds.split, column or "")
     files = parquet_files(ds, column)
     if files is not None:
-        return Source(_rebatched(files.batches(), batch_size), files.num_rows, description, files.num_bytes,
-                      arrow=True)
+        return Source(_rebatched(files.batches(), batch_size), files.num_rows, description, arrow=True)
 
     def batches() -> Iterator[Batch]:
         stream = ds.select_columns([column]) if column is not None else ds
@@ -245,7 +241,6 @@ class ParquetFiles:
     scan_options: Any
     on_bad_files: str
     num_rows: int | None
-    num_bytes: int | None
     rows_per_batch: int = 65536
 
     def batches(self) -> Iterator[pa.Array]:
@@ -309,7 +304,7 @@ def parquet_files(ds, column: str | None) -> ParquetFiles | None:
     if any(p is None for p in local):
         return None
     config = builder.config
-    num_rows, num_bytes = 0, 0
+    num_rows, num_bytes = 0, 0  # rows for the progress bar; bytes (about) for the batch size
     for path, row_groups in zip(local, groups):
         try:
             import pyarrow.parquet as pq
@@ -327,11 +322,11 @@ def parquet_files(ds, column: str | None) -> ParquetFiles | None:
             group = metadata.row_group(i)
             num_rows += group.num_rows
             chunk = group.column(metadata.schema.to_arrow_schema().get_field_index(column))
-            # Plain-encoded strings carry a 4-byte length each: what remains is close to the text.
-            num_bytes += max(0, chunk.total_uncompressed_size - 4 * group.num_rows)
+            num_bytes += max(0, chunk.total_uncompressed_size - 4 * group.num_rows)  # a 4-byte length each
     filtered = config.filters is not None
     # Batches of about 16 MB of text, whatever the row groups hold: a file written as one
-    # row group must not be decoded whole.
+    # row group must not be decoded whole. (The column's uncompressed size is about its
+    # text when plain-encoded; a dictionary-encoded one only makes batches larger in rows.)
     rows_per_batch = 65536 if num_rows == 0 else int(min(65536, max(64, 16_000_000 * num_rows / max(1, num_bytes))))
     return ParquetFiles(
         parts=list(zip(local, groups)),
@@ -340,7 +335,6 @@ def parquet_files(ds, column: str | None) -> ParquetFiles | None:
         scan_options=config.fragment_scan_options,
         on_bad_files=config.on_bad_files,
         num_rows=None if filtered else num_rows,
-        num_bytes=None if filtered else num_bytes,
         rows_per_batch=rows_per_batch,
     )
 
@@ -354,23 +348,6 @@ def _local_path(path: Any) -> str | None:
     if "::" in path or "://" in path:  # chained or remote (hf://, https://, s3://): datasets reads those
         return None
     return path if os.path.isfile(path) else None
-
-
-def _text_bytes(array: pa.ChunkedArray) -> int | None:
-    """The bytes of text in a string column, from its offsets (nothing else is read)."""
-    total = 0
-    for chunk in array.chunks:
-        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)) or len(chunk) == 0:
-            if len(chunk):
-                return None
-            continue
-        width = 8 if pa.types.is_large_string(chunk.type) else 4
-        offsets = chunk.buffers()[1]
-        first = int.from_bytes(offsets[chunk.offset * width : (chunk.offset + 1) * width], "little", signed=True)
-        last = int.from_bytes(offsets[(chunk.offset + len(chunk)) * width : (chunk.offset + len(chunk) + 1) * width],
-                              "little", signed=True)
-        total += last - first
-    return total
 
 
 # Reading ahead -----------------------------------------------------------------------------

@@ -120,7 +120,8 @@ def _train(
 ) -> Tokenizer:
     num_merges = _num_merges(vocab_size, reserved=len(specials))
     threads = resolve_num_threads(num_threads)
-    count_summary = {**counts.summary, "distinct_pieces": len(counts)}
+    # The table's size now (counts added up from shards carry their first shard's figure).
+    count_summary = {**counts.summary, "distinct_pieces": len(counts), "count_table_bytes": counts.table.memory_bytes}
     trained, merge_summary = learn_merges(
         counts.table,
         num_merges,

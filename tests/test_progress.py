@@ -16,8 +16,19 @@ def test_bars_show_counting_and_merging_when_asked(capsys):
     hfbpe.train(data, 256 + 5, show_progress=True)
     err = capsys.readouterr().err
     assert "hfbpe: counting" in err and "150/150" in err  # documents, with the total known
-    assert "MB" in err  # bytes so far
+    assert "MB/s" in err  # text read per second
     assert "hfbpe: merging" in err and "5/5" in err
+
+
+def test_counting_bar_shows_an_eta_when_the_size_is_known(capsys, tmp_path):
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"text": ["hello world " * 50] * 400}), tmp_path / "a.parquet", row_group_size=50)
+    ds = datasets.load_dataset("parquet", data_files=str(tmp_path / "a.parquet"), split="train", streaming=True)
+    hfbpe.train(ds, 256 + 5, show_progress=True, batch_size=50)
+    err = capsys.readouterr().err
+    assert "100%" in err and "<" in err  # a bar with a total: percent done and time left
+    assert "400/400" in err
 
 
 def test_bars_off_when_asked_or_when_datasets_bars_are_disabled(capsys):
