@@ -51,6 +51,22 @@ def test_train_encode_info(capsys, tmp_path, data_file, multilingual_slice):
     assert info["training"]["documents"] == 200
 
 
+def test_local_files_are_streamed_unless_told_otherwise(capsys, tmp_path, data_file, monkeypatch):
+    """Local data is read once, in place: no Arrow copy in datasets' cache (--no-streaming makes one)."""
+    import datasets
+
+    streamed_with = []
+    real = datasets.load_dataset
+    monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: streamed_with.append(k["streaming"]) or real(*a, **k))
+    glob = str(data_file.parent / "*.parquet")
+    for flags in ([], ["--no-streaming"]):
+        code, _, err = run(capsys, "train", "parquet", "--data-files", glob, "--text-column", "text",
+                           "--vocab-size", "300", "--output", str(tmp_path / f"t{len(flags)}"), "--no-progress", *flags)
+        assert code == 0, err
+    assert streamed_with == [True, False]
+    assert hfbpe.from_pretrained(tmp_path / "t0").merges == hfbpe.from_pretrained(tmp_path / "t1").merges
+
+
 def test_train_with_a_builder_and_data_files_streaming(capsys, tmp_path, data_file, multilingual_slice):
     code, out, err = run(
         capsys, "train", "parquet", "--data-files", str(data_file), "--streaming", "--text-column", "text",
