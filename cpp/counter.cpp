@@ -86,14 +86,6 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
                 return;
             }
             const uint64_t hash = hash_bytes(text.data() + begin, end - begin, text.size() - begin);
-            if (!worker.hot.empty() && end - begin <= sizeof(HotPiece::bytes)) {
-                HotPiece& hot = worker.hot[hot_slot(hash)];
-                if (hot.hash == (hash == 0 ? 1 : hash) && hot.size == end - begin &&
-                    same_short_key(hot.bytes, text.data() + begin, end - begin, text.size() - begin)) {
-                    ++hot.count;
-                    return;
-                }
-            }
             worker.local[WordCounts::shard_of(hash)].prefetch(hash);
             pending.push({begin, end - begin, hash});
         });
@@ -101,46 +93,9 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
     }
 }
 
-void Counter::choose_hot_pieces() {
-    struct Candidate {
-        int64_t count;
-        std::string_view piece;
-    };
-    std::vector<Candidate> candidates;
-    counts_.for_each([&](std::string_view piece, int64_t count) {
-        if (piece.size() >= 2 && piece.size() <= sizeof(HotPiece::bytes)) candidates.push_back({count, piece});
-    });
-    const size_t n = std::min(kHotPieces, candidates.size());
-    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n), candidates.end(),
-                      [](const Candidate& a, const Candidate& b) { return a.count > b.count; });
-    std::vector<HotPiece> hot(kHotSlots);
-    for (size_t k = 0; k < n; ++k) {  // most frequent first: a collision keeps the more frequent piece
-        const std::string_view piece = candidates[k].piece;
-        const uint64_t hash = hash_bytes(piece.data(), piece.size());
-        HotPiece& slot = hot[hot_slot(hash)];
-        if (slot.hash != 0) continue;
-        slot.hash = hash == 0 ? 1 : hash;
-        slot.size = static_cast<uint32_t>(piece.size());
-        std::memcpy(slot.bytes, piece.data(), piece.size());
-    }
-    for (auto& worker : workers_) worker->hot = hot;
-}
-
-void Counter::add_hot_counts() {
-    for (auto& worker : workers_) {
-        for (HotPiece& hot : worker->hot) {
-            if (hot.count == 0) continue;
-            const uint64_t hash = hash_bytes(hot.bytes, hot.size);
-            counts_.shard(WordCounts::shard_of(hash)).add(std::string_view(hot.bytes, hot.size), hash, hot.count);
-            hot.count = 0;
-        }
-    }
-}
-
 void Counter::clear_local() {
     for (auto& worker : workers_) {
         for (PieceTable& table : worker->local) table.clear();
-        for (HotPiece& hot : worker->hot) hot.count = 0;
         worker->single_bytes.fill(0);
         worker->bytes = 0;
         worker->chars = 0;
@@ -204,8 +159,6 @@ void Counter::count_batch(const std::vector<TextView>& texts, const std::functio
             counts_.add(std::string_view(&piece, 1), worker->single_bytes[byte]);
         }
     }
-    add_hot_counts();
-    if (workers_[0]->hot.empty()) choose_hot_pieces();
     broken_ = false;
 
     uint64_t skipped = 0;

@@ -62,25 +62,9 @@ private:
     };
     static constexpr size_t kPiecesInFlight = 8;
 
-    // The most frequent pieces of the first batch, each counted in a slot of a
-    // small direct-mapped table of its own from then on. The head of a
-    // corpus's pieces hardly changes (" the", ",", " of"), and this table
-    // stays in cache while the per-batch tables are megabytes: over half of
-    // all pieces are counted there without a trip to memory.
-    struct HotPiece {
-        uint64_t hash = 0;  // as the piece table stores it; 0 marks an empty slot
-        int64_t count = 0;
-        uint32_t size = 0;
-        char bytes[12] = {};
-    };
-    static constexpr size_t kHotSlots = 8192;  // 256 KiB a thread
-    static constexpr size_t kHotPieces = 4096;  // the slots taken (direct-mapped: some collide)
-    static size_t hot_slot(uint64_t hash) { return static_cast<size_t>(hash >> 40) & (kHotSlots - 1); }
-
     struct Worker {
         explicit Worker(const Pretokenizer& p) : matcher(p), local(WordCounts::kShards) {}
         Matcher matcher;
-        std::vector<HotPiece> hot;      // empty until the first batch is counted
         std::vector<PieceTable> local;  // one per shard of the result
         // A fifth of all pieces are a single byte (a space, a newline, a
         // comma): counted by value, they skip the hash and the table.
@@ -96,8 +80,6 @@ private:
     void count_texts(Worker& worker, const std::vector<TextView>& texts, size_t limit, std::atomic<size_t>& next,
                      std::atomic<size_t>& first_bad);
     void clear_local();
-    void choose_hot_pieces();
-    void add_hot_counts();
 
     std::shared_ptr<const Pretokenizer> pretokenizer_;
     CountLimits limits_;

@@ -75,18 +75,4 @@ inline uint64_t hash_bytes(const char* data, size_t size, size_t readable) {
 
 inline uint64_t hash_bytes(const char* data, size_t size) { return hash_bytes(data, size, size); }
 
-// Whether the n <= 12 bytes at `stored` (zero-padded to 12) are the n bytes at
-// `piece`, of which `readable` may be read: two masked loads instead of a
-// call to memcmp, for the counter's per-piece lookups.
-inline bool same_short_key(const char* stored, const char* piece, size_t n, size_t readable) {
-    readable = readable < n ? n : readable;
-    uint64_t stored_low, stored_high = 0;
-    std::memcpy(&stored_low, stored, 8);
-    std::memcpy(&stored_high, stored + 8, 4);
-    if (n <= 8) return load_short(piece, n, readable) == stored_low;
-    uint64_t low;
-    std::memcpy(&low, piece, 8);
-    return low == stored_low && load_short(piece + 8, n - 8, readable - 8) == stored_high;
-}
-
 }  // namespace hfbpe

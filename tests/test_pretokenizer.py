@@ -107,21 +107,6 @@ def test_counter_counts_what_findall_finds(multilingual_slice, pattern_name):
     assert summary["bytes"] == sum(len(t.encode("utf-8")) for t in multilingual_slice)
 
 
-def test_frequent_pieces_counted_apart_add_up_the_same():
-    """After its first batch the counter counts the most frequent pieces of up to 12 bytes in a
-    small table of their own: the counts of pieces around that size, in every batch after it, on
-    one thread and on three, must still be the plain ones."""
-    import random
-
-    rng = random.Random(3)
-    words = ["".join(rng.choice("abcdefghij") for _ in range(n)) for n in range(1, 16) for _ in range(40)]
-    texts = [" ".join(rng.choice(words[: 40 * rng.randint(1, 15)]) for _ in range(60)) for _ in range(900)]
-    expected = Counter(p.encode() for t in texts for p in regex.findall(hfbpe.PATTERNS["gpt4"], t))
-    for threads in (1, 3):
-        counts, _ = count_texts(texts, num_threads=threads, batch_size=100)
-        assert counts.to_dict() == expected
-
-
 def test_counter_directly():
     counter = _core.Counter(hfbpe.PATTERNS["gpt4"], 3)
     counter.count(["hello world", "hello  there", ""], 0)
