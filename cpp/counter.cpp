@@ -70,8 +70,7 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
         // added a few behind the splitter: each slot is prefetched when its
         // piece is found and is in cache by the time the piece is added.
         auto add_piece = [&](const PendingPiece& p) {
-            worker.local[WordCounts::shard_of(p.hash)].add_one(text.substr(p.begin, p.size), p.hash,
-                                                               text.size() - p.begin);
+            worker.local.add_one(text.substr(p.begin, p.size), p.hash, text.size() - p.begin);
         };
         DelayedWork<PendingPiece, kPiecesInFlight, decltype(add_piece)> pending(add_piece);
         worker.matcher.for_each_piece(text.data(), text.size(), [&](size_t begin, size_t end) {
@@ -86,7 +85,7 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
                 return;
             }
             const uint64_t hash = hash_bytes(text.data() + begin, end - begin, text.size() - begin);
-            worker.local[WordCounts::shard_of(hash)].prefetch(hash);
+            worker.local.prefetch(hash);
             pending.push({begin, end - begin, hash});
         });
         pending.drain();
@@ -95,7 +94,7 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
 
 void Counter::clear_local() {
     for (auto& worker : workers_) {
-        for (PieceTable& table : worker->local) table.clear();
+        worker->local.clear();
         worker->single_bytes.fill(0);
         worker->bytes = 0;
         worker->chars = 0;
@@ -147,7 +146,7 @@ void Counter::count_batch(const std::vector<TextView>& texts, const std::functio
                 const size_t s = next_shard.fetch_add(1, std::memory_order_relaxed);
                 if (s >= WordCounts::kShards || cancelled_.load(std::memory_order_relaxed)) return;
                 for (auto& worker : workers_) {
-                    counts_.shard(s).add_batch(worker->local[s]);
+                    counts_.shard(s).add_batch(worker->local, s);
                 }
             }
         },

@@ -63,9 +63,9 @@ private:
     static constexpr size_t kPiecesInFlight = 8;
 
     struct Worker {
-        explicit Worker(const Pretokenizer& p) : matcher(p), local(WordCounts::kShards) {}
+        explicit Worker(const Pretokenizer& p) : matcher(p) {}
         Matcher matcher;
-        std::vector<PieceTable> local;  // one per shard of the result
+        PieceTable local;  // this batch's counts
         // A fifth of all pieces are a single byte (a space, a newline, a
         // comma): counted by value, they skip the hash and the table.
         std::array<int64_t, 256> single_bytes{};

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -22,13 +23,18 @@ namespace hfbpe {
 // the trainer loads would still count toward the peak), and pages that are
 // never written are never committed (a word array sized for all words fills
 // as the count tables it is read from are freed).
+//
+// With `huge`, an array of 2 MiB or more is aligned to 2 MiB and marked for
+// transparent huge pages (Linux): a table probed at random then costs one TLB
+// entry per 2 MiB instead of per 4 KiB, and under virtualization a TLB miss is
+// a two-level page walk (the counter's per-batch tables: 18% faster).
 template <class T>
 class PageArray {
     static_assert(std::is_trivially_copyable<T>::value, "the array is zero-filled and moved as bytes");
 
 public:
     PageArray() = default;
-    explicit PageArray(size_t n) { allocate(n); }
+    explicit PageArray(size_t n, bool huge = false) { allocate(n, huge); }
     ~PageArray() { reset(); }
     PageArray(const PageArray&) = delete;
     PageArray& operator=(const PageArray&) = delete;
@@ -44,6 +50,8 @@ public:
         std::swap(data_, other.data_);
         std::swap(size_, other.size_);
         std::swap(mapped_, other.mapped_);
+        std::swap(mapping_, other.mapping_);
+        std::swap(mapping_bytes_, other.mapping_bytes_);
     }
 
     T* data() { return data_; }
@@ -67,7 +75,7 @@ public:
         if (data_ != nullptr) {
 #ifdef HFBPE_HAVE_MMAP
             if (mapped_) {
-                munmap(data_, round_to_pages(size_ * sizeof(T)));
+                munmap(mapping_, mapping_bytes_);
             } else {
                 std::free(data_);
             }
@@ -78,26 +86,43 @@ public:
         data_ = nullptr;
         size_ = 0;
         mapped_ = false;
+        mapping_ = nullptr;
+        mapping_bytes_ = 0;
     }
 
 private:
     static constexpr size_t kPage = 4096;
     static constexpr size_t kMapAtLeast = 256 * 1024;  // smaller arrays come from malloc
+    static constexpr size_t kHugePage = 2 * 1024 * 1024;
     static size_t round_to_pages(size_t bytes) { return (bytes + kPage - 1) / kPage * kPage; }
 
-    void allocate(size_t n) {
+    void allocate(size_t n, bool huge) {
         if (n == 0) return;
         if (n > static_cast<size_t>(-1) / sizeof(T)) throw std::bad_alloc();
         const size_t bytes = n * sizeof(T);
 #ifdef HFBPE_HAVE_MMAP
         if (bytes >= kMapAtLeast) {
-            void* p = mmap(nullptr, round_to_pages(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            huge = huge && bytes >= kHugePage;
+            // Huge pages need 2 MiB alignment: map that much more and use an aligned start.
+            const size_t mapping_bytes = round_to_pages(bytes) + (huge ? kHugePage : 0);
+            void* p = mmap(nullptr, mapping_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if (p == MAP_FAILED) throw std::bad_alloc();
-            data_ = static_cast<T*>(p);
+            char* start = static_cast<char*>(p);
+            if (huge) {
+                start += (kHugePage - reinterpret_cast<uintptr_t>(start) % kHugePage) % kHugePage;
+#ifdef MADV_HUGEPAGE
+                madvise(start, round_to_pages(bytes), MADV_HUGEPAGE);  // advice: refused is fine
+#endif
+            }
+            mapping_ = p;
+            mapping_bytes_ = mapping_bytes;
+            data_ = reinterpret_cast<T*>(start);
             size_ = n;
             mapped_ = true;
             return;
         }
+#else
+        (void)huge;
 #endif
         void* p = std::calloc(n, sizeof(T));
         if (p == nullptr) throw std::bad_alloc();
@@ -108,6 +133,8 @@ private:
     T* data_ = nullptr;
     size_t size_ = 0;
     bool mapped_ = false;
+    void* mapping_ = nullptr;  // what mmap returned (data_ may start later in it)
+    size_t mapping_bytes_ = 0;
 };
 
 }  // namespace hfbpe

@@ -46,6 +46,7 @@ void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count, size_
                 arena_.append(piece.data(), piece.size());
             }
             ++used_;
+            ++shard_used_[shard_of_hash(hash)];
             total_ = checked_add(total_, count);
             return;
         }
@@ -59,23 +60,28 @@ void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count, size_
 }
 
 void PieceTable::grow() {
-    const size_t capacity = slots_.empty() ? 64 : 2 * slots_.size();
-    std::vector<Slot> slots(capacity, Slot{});
+    const size_t capacity = slots_.empty() ? kMinSlots : 2 * slots_.size();
+    int shift = 64;
+    while ((size_t{1} << (64 - shift)) < capacity) --shift;
+    PageArray<Slot> slots(capacity, /*huge=*/true);
     const size_t mask = capacity - 1;
-    for (const Slot& slot : slots_) {
+    for (size_t k = 0; k < slots_.size(); ++k) {
+        const Slot& slot = slots_[k];
         if (slot.hash == 0) continue;
-        size_t i = slot.hash & mask;
+        size_t i = static_cast<size_t>(slot.hash >> shift);
         while (slots[i].hash != 0) i = (i + 1) & mask;
         slots[i] = slot;
     }
-    slots_.swap(slots);
+    slots_ = std::move(slots);
+    shift_ = shift;
 }
 
 void PieceTable::clear() {
     // Keep the capacity: the counter clears its per-batch tables after every
     // batch and would otherwise pay for the same allocations again.
-    if (used_ > 0) std::fill(slots_.begin(), slots_.end(), Slot{});
+    if (used_ > 0) std::memset(slots_.data(), 0, slots_.size() * sizeof(Slot));
     used_ = 0;
+    std::fill(std::begin(shard_used_), std::end(shard_used_), 0);
     arena_.clear();
     total_ = 0;
 }
@@ -229,16 +235,14 @@ void CountTable::add_pipelined(ForEach&& entries) {
     comparing.drain();
 }
 
-void CountTable::add_batch(PieceTable& batch) {
-    if (batch.size() > 0) {
-        reserve(used_ + batch.size());
-        add_pipelined([&](auto&& add) {
-            batch.for_each([&](std::string_view piece, uint64_t hash, int64_t count, size_t readable) {
-                add(piece, tag_of(hash), count, readable);
-            });
+void CountTable::add_batch(const PieceTable& batch, size_t s) {
+    if (batch.shard_size(s) == 0) return;
+    reserve(used_ + batch.shard_size(s));
+    add_pipelined([&](auto&& add) {
+        batch.for_each_in_shard(s, [&](std::string_view piece, uint64_t hash, int64_t count, size_t readable) {
+            add(piece, tag_of(hash), count, readable);
         });
-    }
-    batch.clear();
+    });
 }
 
 void CountTable::add_all(const CountTable& other) {

@@ -18,14 +18,17 @@ namespace hfbpe {
 // piece table stores it, so that both tables tag a piece alike.
 inline uint32_t tag_of(uint64_t hash) { return static_cast<uint32_t>(hash == 0 ? 1 : hash); }
 
-// The counter's per-batch table, one per thread and shard: an open-addressing
-// hash table from piece bytes to a count, built for speed.
+// The counter's per-batch table, one per thread: an open-addressing hash
+// table from piece bytes to a count, built for speed.
 // Most pieces are short, so a slot holds the hash, the count and up to 12 key
 // bytes in one 32-byte record: a lookup of a common piece touches a single
 // cache line. Longer keys live back to back in an arena. Keeping the full
 // hash means growing the table never hashes a key again.
-// Cache-line aligned: threads that merge neighbouring shards of one
-// WordCounts at the same time would otherwise share a line of counters.
+// A piece's probe starts at the high bits of its hash, the bits that also
+// choose its shard of the result (WordCounts::shard_of): the pieces of one
+// shard sit in one stretch of slots, so that threads can move the shards of
+// one table into the result side by side, and the table can be one block of
+// huge pages instead of 64 small tables (which cost a TLB entry per 4 KiB).
 class alignas(64) PieceTable {
 public:
     // `readable`: how many bytes from piece.data() may be read (0: just the
@@ -54,16 +57,29 @@ public:
     void clear();
 
     size_t size() const { return used_; }
+    // Entries of shard s of the result (hash >> (64 - kShardBits) == s).
+    size_t shard_size(size_t s) const { return shard_used_[s]; }
     int64_t total() const { return total_; }
-    size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot) + arena_.capacity(); }
+    size_t memory_bytes() const { return slots_.size() * sizeof(Slot) + arena_.capacity(); }
 
-    // f(piece, hash, count, readable) for every entry; `readable` bytes from
-    // piece.data() may be read (load_short), at least piece.size().
+    // f(piece, hash, count, readable) for every entry of shard s (see
+    // shard_size); `readable` bytes from piece.data() may be read (load_short),
+    // at least piece.size().
     template <class F>
-    void for_each(F&& f) const {
-        for (const Slot& slot : slots_) {
-            if (slot.hash != 0) f(key(slot), slot.hash, slot.count, std::max<size_t>(slot.size, kInline));
+    void for_each_in_shard(size_t s, F&& f) const {
+        if (shard_used_[s] == 0) return;
+        const size_t capacity = slots_.size(), stretch = capacity >> kShardBits;
+        auto visit = [&](const Slot& slot) {
+            if (shard_of_hash(slot.hash) == s) f(key(slot), slot.hash, slot.count, std::max<size_t>(slot.size, kInline));
+        };
+        // The shard's home slots, then on past them (wrapping around) while the
+        // probes of its pieces may have run on; pieces of the shard before,
+        // pushed into this stretch, are that shard's to move.
+        size_t i = s * stretch;
+        for (const size_t end = i + stretch; i < end; ++i) {
+            if (slots_[i].hash != 0) visit(slots_[i]);
         }
+        for (i &= capacity - 1; slots_[i].hash != 0; i = (i + 1) & (capacity - 1)) visit(slots_[i]);
     }
 
 private:
@@ -76,9 +92,12 @@ private:
     };
     static_assert(sizeof(Slot) == 32, "a slot should fill half a cache line");
 
+    static constexpr int kShardBits = 6;  // WordCounts::kShardBits, checked there
+    static constexpr size_t kMinSlots = size_t{1} << (kShardBits + 4);
     static uint64_t stored_hash(uint64_t hash) { return hash == 0 ? 1 : hash; }
-    // Where the probe for a (stored) hash starts; the table must have slots.
-    size_t home(uint64_t hash) const { return hash & (slots_.size() - 1); }
+    static size_t shard_of_hash(uint64_t hash) { return static_cast<size_t>(hash >> (64 - kShardBits)); }
+    // Where the probe for a (stored) hash starts: its high bits. The table must have slots.
+    size_t home(uint64_t hash) const { return static_cast<size_t>(hash >> shift_); }
 
     std::string_view key(const Slot& slot) const;
     // Inline keys are zero-padded in their slot, so a piece compares as two
@@ -98,8 +117,10 @@ private:
     }
     void grow();
 
-    std::vector<Slot> slots_;
+    PageArray<Slot> slots_;
+    int shift_ = 64;  // 64 - log2(slots)
     size_t used_ = 0;
+    size_t shard_used_[size_t{1} << kShardBits] = {};
     std::string arena_;
     int64_t total_ = 0;
 };
@@ -118,8 +139,8 @@ public:
     CountTable& operator=(CountTable&&) noexcept = default;
 
     void add(std::string_view piece, uint64_t hash, int64_t count);
-    // Adds every entry of a per-batch table of the same shard, then clears it.
-    void add_batch(PieceTable& batch);
+    // Adds every entry of shard `s` (this table's) of a per-batch table.
+    void add_batch(const PieceTable& batch, size_t s);
     // Adds every entry of the same shard of another WordCounts.
     void add_all(const CountTable& other);
     // Frees the memory; the table is empty afterwards.
@@ -184,6 +205,7 @@ public:
     WordCounts& operator=(const WordCounts&) = delete;
 
     static size_t shard_of(uint64_t hash) { return static_cast<size_t>(hash >> (64 - kShardBits)); }
+    static_assert(kShardBits == 6, "PieceTable places pieces by the same bits");
 
     void add(std::string_view piece, int64_t count);
     void add_all(const WordCounts& other);
