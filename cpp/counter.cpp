@@ -73,7 +73,7 @@ void Counter::count_texts(Worker& worker, const std::vector<TextView>& texts, si
             worker.local.add_one(text.substr(p.begin, p.size), p.hash, text.size() - p.begin);
         };
         DelayedWork<PendingPiece, kPiecesInFlight, decltype(add_piece)> pending(add_piece);
-        worker.matcher.for_each_piece(text.data(), text.size(), [&](size_t begin, size_t end) {
+        worker.matcher.for_each_piece(text.data(), text.size(), [&](size_t begin, size_t end) HFBPE_PIECE_INLINE_LAMBDA {
             // A single huge document must not delay Ctrl-C by seconds.
             if (++pieces_since_check == 4096) {
                 pieces_since_check = 0;
