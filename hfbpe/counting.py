@@ -146,13 +146,10 @@ def count_texts(
                 break
     finally:
         bar.close()
+        # Closing the read-ahead closes the source on its own thread.
         close = getattr(batches, "close", None)
         if close is not None:
             close()
-        if batches is not source.batches:
-            close = getattr(source.batches, "close", None)
-            if close is not None:
-                close()
     counts = counter.take_counts()
     summary = {
         "data": source.description,

@@ -359,26 +359,35 @@ def _local_path(path: Any) -> str | None:
 def read_ahead(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
     """The same batches, produced on a thread of their own up to `depth` ahead, so that reading
     and decoding the next batch (pyarrow and the counter both release the GIL) overlaps
-    counting this one. Exceptions surface in order; closing the iterator stops the thread."""
+    counting this one. Exceptions surface in order. Closing the iterator stops the thread
+    and closes `batches` there; it waits at most a second for a read in progress (a slow
+    stream must not hold up Ctrl-C), which then finishes on its own."""
     ready: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
 
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for batch in batches:
-                while not stop.is_set():
-                    try:
-                        ready.put((batch, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                del batch
-                if stop.is_set():
+                if not hand_over((batch, None)):
                     return
-            ready.put((done, None))
+                del batch
+            hand_over((done, None))
         except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
-            ready.put((done, error))
+            hand_over((done, error))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
 
     thread = threading.Thread(target=produce, name="hfbpe-read-ahead", daemon=True)
     thread.start()
@@ -393,14 +402,14 @@ def read_ahead(batches: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
             del batch
     finally:
         stop.set()
-        while thread.is_alive():
+        for _ in range(10):
             try:
-                ready.get(timeout=0.1)
+                ready.get_nowait()  # the producer may be waiting to hand over a batch
             except queue.Empty:
                 pass
-        close = getattr(batches, "close", None)
-        if close is not None:
-            close()
+            thread.join(timeout=0.1)
+            if not thread.is_alive():
+                break
 
 
 # Arrow -----------------------------------------------------------------------------------
