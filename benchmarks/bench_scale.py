@@ -236,6 +236,10 @@ def summarize(runs: list[dict], sizes: list[float]) -> list[dict]:
             if r is None or name == "baseline":
                 continue
             row: dict[str, Any] = {"size_gb": size, "contestant": name}
+            if r.get("skipped"):
+                row["status"] = r["skipped"]
+                rows.append(row)
+                continue
             if r.get("timed_out"):
                 row["status"] = f"> {r['wall_s']:.0f} s"
                 rows.append(row)
@@ -348,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vocab", type=int, default=32768)
     parser.add_argument("--contestants", nargs="+", default=CONTESTANTS, choices=CONTESTANTS)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds rustbpe and HF tokenizers may take")
+    parser.add_argument("--peers-up-to", type=float, default=None, metavar="GB",
+                        help="run rustbpe and HF tokenizers only up to this size (default: every size)")
     parser.add_argument("--make", action="store_true", help="write the corpora that are missing (make_corpus.py)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -384,7 +390,10 @@ def main(argv: list[str] | None = None) -> int:
                 prepare_mmap_cache(folder, cache)
             for name in contestants:
                 if name in gave_up:
-                    runs.append({"contestant": name, "size": size, "skipped": True})
+                    runs.append({"contestant": name, "size": size, "skipped": "not run (timed out below)"})
+                    continue
+                if name in PEERS and args.peers_up_to is not None and size > args.peers_up_to:
+                    runs.append({"contestant": name, "size": size, "skipped": "not run (--peers-up-to)"})
                     continue
                 timeout = args.timeout if name in PEERS else 4 * 3600
                 result = run_child(name, folder, args.vocab, cache, workdir, timeout)
