@@ -15,9 +15,11 @@
 
 #include "arrow_strings.hpp"
 #include "counter.hpp"
+#include "piece_encoder.hpp"
 #include "pretokenizer.hpp"
 #include "text.hpp"
 #include "trainer.hpp"
+#include "utf8.hpp"
 #include "word_counts.hpp"
 
 namespace nb = nanobind;
@@ -196,13 +198,16 @@ nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool
         };
         result = train_bpe(counts, num_merges, num_threads, on_progress, release_counts, words_loaded);
     }
-    nb::list merges, token_bytes;
-    for (const Merge& m : result.merges) merges.append(nb::make_tuple(m.left, m.right));
+    nb::list merges, token_bytes, merge_counts;
+    for (const Merge& m : result.merges) {
+        merges.append(nb::make_tuple(m.left, m.right));
+        merge_counts.append(m.count);
+    }
     for (size_t id = 256; id < result.tokens.size(); ++id) {
         token_bytes.append(nb::bytes(result.tokens[id].data(), result.tokens[id].size()));
     }
     return nb::make_tuple(merges, result.words, result.setup_seconds, result.loop_seconds, token_bytes,
-                          result.memory_bytes);
+                          result.memory_bytes, merge_counts);
 }
 
 // The counts as three flat buffers (piece bytes back to back, n + 1 int64
@@ -267,6 +272,69 @@ nb::bytes unicode_classes() {
     std::string flags(unicode::kCodePoints, '\0');
     for (uint32_t c = 0; c < unicode::kCodePoints; ++c) flags[c] = static_cast<char>(unicode::flags_of(c));
     return nb::bytes(flags.data(), flags.size());
+}
+
+// A PieceEncoder from flat buffers: 256 uint32 byte ids, and 4 uint32 per rule
+// (left, right, result, priority), as numpy's tobytes() gives them.
+void make_piece_encoder(PieceEncoder* self, nb::bytes byte_ids, nb::bytes rules, nb::list whole_tokens,
+                        size_t vocab_size) {
+    if (byte_ids.size() != 256 * sizeof(uint32_t)) throw nb::value_error("byte_ids must hold 256 uint32 values");
+    if (rules.size() % sizeof(MergeRule) != 0) throw nb::value_error("rules must hold 4 uint32 values per rule");
+    std::vector<uint32_t> bytes(256);
+    std::memcpy(bytes.data(), byte_ids.c_str(), byte_ids.size());
+    std::vector<MergeRule> parsed(rules.size() / sizeof(MergeRule));
+    std::memcpy(parsed.data(), rules.c_str(), rules.size());
+    std::vector<std::pair<std::string, uint32_t>> whole;
+    for (nb::handle item : whole_tokens) {
+        nb::tuple pair = nb::cast<nb::tuple>(item);
+        nb::bytes token = nb::cast<nb::bytes>(pair[0]);
+        whole.emplace_back(std::string(token.c_str(), token.size()), nb::cast<uint32_t>(pair[1]));
+    }
+    try {
+        new (self) PieceEncoder(std::move(bytes), parsed, std::move(whole), vocab_size);
+    } catch (const std::invalid_argument& e) {
+        throw nb::value_error(e.what());
+    }
+}
+
+nb::list encode_piece(const PieceEncoder& encoder, nb::bytes piece) {
+    std::vector<uint32_t> ids;
+    encoder.encode({piece.c_str(), piece.size()}, ids);
+    nb::list out;
+    for (uint32_t id : ids) out.append(id);
+    return out;
+}
+
+nb::tuple encode_word_counts(const PieceEncoder& encoder, const WordCounts& counts, int num_threads) {
+    EncodedCounts result;
+    {
+        nb::gil_scoped_release release;
+        result = encode_counts(counts, encoder, num_threads, check_signals);
+    }
+    return nb::make_tuple(result.tokens,
+                          nb::bytes(reinterpret_cast<const char*>(result.usage.data()),
+                                    result.usage.size() * sizeof(int64_t)),
+                          result.piece_bytes);
+}
+
+// (documents, bytes, characters, words) of an Arrow string array (its two
+// capsules): what an evaluation reports of the text, whatever the tokenizer.
+nb::tuple text_stats(nb::handle schema_capsule, nb::handle array_capsule) {
+    std::vector<TextView> views;
+    append_arrow(schema_capsule, array_capsule, views);
+    size_t documents = 0, bytes = 0, chars = 0, words = 0;
+    {
+        nb::gil_scoped_release release;
+        for (const TextView& view : views) {
+            if (view.kind == TextKind::Null) continue;
+            const WordStats stats = utf8_word_stats(static_cast<const char*>(view.data), view.length);
+            ++documents;
+            bytes += view.length;
+            chars += stats.chars;
+            words += stats.words;
+        }
+    }
+    return nb::make_tuple(documents, bytes, chars, words);
 }
 
 nb::dict counts_to_dict(const WordCounts& counts) {
@@ -341,6 +409,19 @@ NB_MODULE(_core, m) {
         .def_prop_ro("invalid", &Counter::invalid, "Arrow strings skipped for not being well-formed UTF-8.")
         .def_prop_ro("exhausted", &Counter::exhausted, "Whether max_chars was reached.");
 
+    nb::class_<PieceEncoder>(m, "PieceEncoder",
+                             "A byte-level BPE as merge rules, encoding pieces (bytes) without a split pattern.")
+        .def("__init__", &make_piece_encoder, "byte_ids"_a, "rules"_a, "whole_tokens"_a, "vocab_size"_a,
+             "byte_ids: 256 uint32 (the token of each byte); rules: 4 uint32 per rule (left, right, result, "
+             "priority), the lowest priority applied first, the leftmost on ties; whole_tokens: (bytes, id) "
+             "pairs taken whole without merging (HF's ignore_merges).")
+        .def("encode", &encode_piece, "piece"_a, "The token ids of one piece (bytes).")
+        .def("encode_counts", &encode_word_counts, "counts"_a, "num_threads"_a = 1,
+             "(sum of count x tokens over the pieces, int64 usage count of every id as bytes, sum of count x bytes).")
+        .def_prop_ro("vocab_size", &PieceEncoder::vocab_size);
+
+    m.def("text_stats", &text_stats, "schema_capsule"_a, "array_capsule"_a,
+          "(documents, UTF-8 bytes, characters, words as str.split() counts them) of an Arrow string array.");
     m.def("_pcre2_versions", &pcre2_versions, "(PCRE2 version, Unicode version of its tables).");
     m.def("_unicode_classes", &unicode_classes,
           "The native splitter's flag byte of every code point (see cpp/unicode_classes.py), as bytes.");
@@ -348,7 +429,7 @@ NB_MODULE(_core, m) {
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(), "release_counts"_a = false,
           "num_threads"_a = 1,
           "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds, "
-          "the bytes of each merged token, the bytes the trainer's tables held). "
+          "the bytes of each merged token, the bytes the trainer's tables held, the count of each merged pair). "
           "With release_counts, `counts` is emptied shard by shard as the words are loaded, to free its memory; "
           "with num_threads > 1 the largest merges use a second thread.");
 }

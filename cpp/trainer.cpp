@@ -644,7 +644,7 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
         }
         const uint32_t merged = static_cast<uint32_t>(tokens_.size());
         add_token(std::move(bytes));
-        result.merges.push_back({left, right});
+        result.merges.push_back({left, right, current});
         apply_merge(index, left, right, merged);
 
         const auto now = Clock::now();

@@ -14,6 +14,7 @@ namespace hfbpe {
 struct Merge {
     uint32_t left;
     uint32_t right;
+    int64_t count;  // how often the pair occurred when it was merged
 };
 
 struct TrainResult {

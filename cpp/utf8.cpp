@@ -65,4 +65,50 @@ size_t utf8_prefix_bytes(const char* data, size_t size, size_t max_chars) {
     return size;
 }
 
+// Whether the code point starting at s[i] (a lead byte, not ASCII) is
+// whitespace; sets `length` to its byte count. Only a few multi-byte code
+// points are: U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F,
+// U+205F and U+3000.
+static bool multibyte_space(const unsigned char* s, size_t i, size_t size, size_t& length) {
+    const unsigned char lead = s[i];
+    length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (i + length > size) length = size - i;
+    if (lead == 0xC2 && length == 2) return s[i + 1] == 0x85 || s[i + 1] == 0xA0;
+    if (length != 3) return false;
+    const unsigned char b1 = s[i + 1], b2 = s[i + 2];
+    if (lead == 0xE1) return b1 == 0x9A && b2 == 0x80;
+    if (lead == 0xE2) {
+        if (b1 == 0x80) return b2 <= 0x8A || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF;
+        return b1 == 0x81 && b2 == 0x9F;
+    }
+    return lead == 0xE3 && b1 == 0x80 && b2 == 0x80;
+}
+
+WordStats utf8_word_stats(const char* data, size_t size) {
+    // \t \n \v \f \r, U+001C..U+001F and the space: Python's ASCII whitespace.
+    static constexpr uint32_t kAsciiSpace = (1u << 9) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) |
+                                            (1u << 28) | (1u << 29) | (1u << 30) | (1u << 31);
+    const auto* s = reinterpret_cast<const unsigned char*>(data);
+    WordStats out;
+    bool in_word = false;
+    for (size_t i = 0; i < size;) {
+        const unsigned char b = s[i];
+        bool space;
+        size_t length = 1;
+        if (b < 0x80) {
+            space = b == ' ' || (b < 32 && ((kAsciiSpace >> b) & 1));
+        } else if (is_continuation(b)) {
+            ++i;  // a stray continuation byte: part of no code point (not well-formed UTF-8)
+            continue;
+        } else {
+            space = multibyte_space(s, i, size, length);
+        }
+        ++out.chars;
+        if (!space && !in_word) ++out.words;
+        in_word = !space;
+        i += length;
+    }
+    return out;
+}
+
 }  // namespace hfbpe

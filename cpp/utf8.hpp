@@ -14,4 +14,13 @@ bool utf8_valid(const char* data, size_t size, size_t& chars);
 // (counting bytes that do not continue a sequence; exact for valid UTF-8).
 size_t utf8_prefix_bytes(const char* data, size_t size, size_t max_chars);
 
+// Words as Python's str.split() counts them: runs of code points that are not
+// whitespace (Unicode White_Space, and U+001C to U+001F as Python adds).
+// Code points are counted as in utf8_prefix_bytes.
+struct WordStats {
+    size_t chars = 0;
+    size_t words = 0;
+};
+WordStats utf8_word_stats(const char* data, size_t size);
+
 }  // namespace hfbpe

@@ -14,9 +14,10 @@ at most two digits), its nine special tokens taking the last ids, documents
 cropped to 10,000 characters and training stopped after 2 billion characters.
 The folder gets the files of `save_pretrained` (for hfbpe, tiktoken and
 transformers) plus `tokenizer.pkl`, the pickled tiktoken Encoding that
-nanochat's `RustBPETokenizer.from_directory` unpickles. (nanochat's
-tok_train.py also writes `token_bytes.pt`, a torch tensor for its
-bits-per-byte metric; this example leaves torch out.)
+nanochat's `RustBPETokenizer.from_directory` unpickles, and the byte length of
+every id (0 for special tokens) for nanochat's bits-per-byte metric:
+`token_bytes.npy`, and `token_bytes.pt` (what nanochat's tok_train.py writes)
+when torch is installed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import datasets
+import numpy as np
 
 import hfbpe
 
@@ -101,6 +103,25 @@ def save(tokenizer: hfbpe.Tokenizer, output: Path) -> None:
         with open(tmp, "wb") as f:
             pickle.dump(encoding, f)
         os.replace(tmp, output / "tokenizer.pkl")
+    finally:
+        tmp.unlink(missing_ok=True)
+    # Bytes per id from the raw token bytes (decoding would count a partial UTF-8 token as U+FFFD).
+    lengths = np.asarray(tokenizer.token_byte_lengths(), dtype=np.int32)
+    tmp = output / f".token_bytes.npy.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            np.save(f, lengths)
+        os.replace(tmp, output / "token_bytes.npy")
+    finally:
+        tmp.unlink(missing_ok=True)
+    try:
+        import torch
+    except ImportError:
+        return
+    tmp = output / f".token_bytes.pt.{os.getpid()}.tmp"
+    try:
+        torch.save(torch.from_numpy(lengths), tmp)
+        os.replace(tmp, output / "token_bytes.pt")
     finally:
         tmp.unlink(missing_ok=True)
 

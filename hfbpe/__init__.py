@@ -2,9 +2,12 @@
 
 from ._core import PatternError
 from .counting import count
-from .errors import TrainingWarning
+from .errors import EvaluationWarning, TrainingWarning
+from .evaluation import evaluate
 from .hub import from_pretrained
 from .patterns import PATTERNS
+from .report import Report
+from .sweep import sweep
 from .tokenizer import Tokenizer
 from .training import train, train_from_counts
 from .word_counts import WordCounts
@@ -13,12 +16,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PATTERNS",
+    "EvaluationWarning",
     "PatternError",
+    "Report",
     "Tokenizer",
     "TrainingWarning",
     "WordCounts",
     "count",
+    "evaluate",
     "from_pretrained",
+    "sweep",
     "train",
     "train_from_counts",
     "__version__",

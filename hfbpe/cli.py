@@ -65,7 +65,35 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--push-to-hub", metavar="REPO", help="also push the tokenizer to this Hub repo")
     train.add_argument("--private", action="store_true", help="create the Hub repo private")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    train.add_argument("--sweep", type=_sizes, metavar="N,N,...",
+                       help="also evaluate these vocabulary sizes, all cut from one training at the largest of "
+                       "them and --vocab-size")
+    train.add_argument("--eval-data", help="data to evaluate on, read like DATA (default with --sweep: documents "
+                       "held apart from DATA); the table goes into the model card")
+    train.add_argument("--eval-split", help="the split of --eval-data")
+    train.add_argument("--group-by", help="a column of the evaluation data to report per value (e.g. source)")
+    train.add_argument("--chart", type=Path, help="also write the evaluation chart (PNG) here")
     train.set_defaults(run=run_train)
+
+    evaluate = commands.add_parser("eval", parents=[verbose], help="compare tokenizers on data: tokens, bytes per "
+                                   "token per group, unused tokens")
+    evaluate.add_argument("tokenizers", nargs="+", metavar="TOKENIZER",
+                          help="a saved tokenizer folder, a tokenizer.json, a Hub repo id, or tiktoken:NAME "
+                          "(cl100k_base, o200k_base, ...); NAME=TOKENIZER names it in the table")
+    evaluate.add_argument("--data", required=True, help="the text, read as train reads DATA")
+    evaluate.add_argument("--data-files", nargs="+")
+    evaluate.add_argument("--config")
+    evaluate.add_argument("--split")
+    evaluate.add_argument("--streaming", action=argparse.BooleanOptionalAction, default=None)
+    evaluate.add_argument("--text-column")
+    evaluate.add_argument("--group-by", help="a column to report per value (e.g. source, language)")
+    evaluate.add_argument("--baseline", help="the name of the tokenizer the others are compared with")
+    evaluate.add_argument("--chart", type=Path, help="write a chart of bytes per token (PNG) here")
+    evaluate.add_argument("--json", type=Path, help="write the whole report as JSON here")
+    evaluate.add_argument("--markdown", type=Path, help="write the table as markdown here")
+    evaluate.add_argument("--num-threads", type=int)
+    evaluate.add_argument("--no-progress", action="store_true")
+    evaluate.set_defaults(run=run_eval)
 
     push = commands.add_parser("push", parents=[verbose], help="push a saved tokenizer to the Hub")
     push.add_argument("directory", type=Path)
@@ -117,9 +145,29 @@ def _is_local(path: Path, data_files: Sequence[str] | None) -> bool:
     return bool(data_files) and all(glob.glob(str(Path(f).expanduser())) for f in data_files)
 
 
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected vocabulary sizes such as 4096,8192, got {text!r}") from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("no vocabulary size given")
+    return sizes
+
+
+def _eval_args(args: argparse.Namespace) -> argparse.Namespace:
+    """The arguments that read --eval-data (like DATA, but its own split and no data files)."""
+    return argparse.Namespace(data=args.eval_data, data_files=None, config=None, split=args.eval_split,
+                              streaming=args.streaming)
+
+
 def run_train(args: argparse.Namespace) -> int:
     import hfbpe
 
+    if (args.group_by or args.chart) and not (args.sweep or args.eval_data):
+        raise UserError("--group-by and --chart need --sweep or --eval-data")
+    if args.sweep:
+        return _train_with_sweep(args)
     data = load_data(args)
     client = None
     if args.dask_scheduler:
@@ -147,8 +195,37 @@ def run_train(args: argparse.Namespace) -> int:
     finally:
         if client is not None:
             client.close()
+    report = None
+    if args.eval_data:
+        report = tokenizer.evaluate(load_data(_eval_args(args)), text_column=args.text_column,
+                                    group_by=args.group_by, num_threads=args.num_threads,
+                                    show_progress=False if args.no_progress else None)
+    return _save_and_report(args, tokenizer, report)
+
+
+def _train_with_sweep(args: argparse.Namespace) -> int:
+    import hfbpe
+
+    if args.dask_scheduler:
+        raise UserError("--sweep does not run on a Dask cluster yet; count there with hfbpe.count instead")
+    sizes = sorted(set(args.sweep) | {args.vocab_size})
+    eval_data = load_data(_eval_args(args)) if args.eval_data else None
+    largest, report = hfbpe.sweep(
+        load_data(args), sizes, eval_data=eval_data, text_column=args.text_column, group_by=args.group_by,
+        pattern=args.pattern, special_tokens=args.special_tokens, num_threads=args.num_threads,
+        show_progress=False if args.no_progress else None, max_chars=args.max_chars, doc_cap=args.doc_cap,
+    )
+    tokenizer = largest.truncated(args.vocab_size) if args.vocab_size < largest.n_vocab else largest
+    return _save_and_report(args, tokenizer, report)
+
+
+def _save_and_report(args: argparse.Namespace, tokenizer, report) -> int:
     roles = {"bos_token": args.bos_token, "eos_token": args.eos_token, "pad_token": args.pad_token}
-    folder = tokenizer.save_pretrained(args.output, **roles)
+    folder = tokenizer.save_pretrained(args.output, evaluation=report, **roles)
+    if report is not None:
+        print(report.to_text())
+        if args.chart:
+            report.plot(args.chart)
     summary = tokenizer.training_summary or {}
     print(
         f"saved {tokenizer.n_vocab} tokens to {folder} ({summary.get('documents', 0):,} documents, "
@@ -156,7 +233,7 @@ def run_train(args: argparse.Namespace) -> int:
         f"merging {summary.get('merge_seconds', 0):.1f} s)"
     )
     if args.push_to_hub:
-        commit = tokenizer.push_to_hub(args.push_to_hub, private=args.private or None, **roles)
+        commit = tokenizer.push_to_hub(args.push_to_hub, private=args.private or None, evaluation=report, **roles)
         print(f"pushed to {commit.commit_url}")
     return 0
 
@@ -176,6 +253,48 @@ def run_push(args: argparse.Namespace) -> int:
         create_pr=args.create_pr,
     )
     print(f"pushed to {commit.pr_url or commit.commit_url}")
+    return 0
+
+
+def _named_tokenizer(spec: str) -> tuple[str, object]:
+    """NAME=TOKENIZER or TOKENIZER; tiktoken:NAME is one of tiktoken's encodings."""
+    name, _, location = spec.rpartition("=") if "=" in spec and not spec.startswith("tiktoken:") else ("", "", spec)
+    if location.startswith("tiktoken:"):
+        import tiktoken
+
+        encoding = location.split(":", 1)[1]
+        try:
+            return name or encoding, tiktoken.get_encoding(encoding)
+        except ValueError as error:
+            raise UserError(f"{location}: {error}") from None
+    label = name or (Path(location).name if Path(location).exists() else location)
+    return label, location
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    import hfbpe
+
+    tokenizers = dict(_named_tokenizer(spec) for spec in args.tokenizers)
+    if len(tokenizers) != len(args.tokenizers):
+        raise UserError("two tokenizers have the same name; name them NAME=TOKENIZER")
+    data_args = argparse.Namespace(data=args.data, data_files=args.data_files, config=args.config, split=args.split,
+                                   streaming=args.streaming)
+    report = hfbpe.evaluate(tokenizers, load_data(data_args), text_column=args.text_column, group_by=args.group_by,
+                            baseline=args.baseline, num_threads=args.num_threads,
+                            show_progress=False if args.no_progress else None)
+    print(report.to_text())
+    if args.chart:
+        report.plot(args.chart)
+    if args.json:
+        report.save(args.json)
+    if args.markdown:
+        from ._files import write_atomically
+
+        text = report.to_markdown()
+        write_atomically(args.markdown, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    stats = report.stats()
+    print(f"\n{stats.documents:,} documents, {stats.bytes / 1e6:,.1f} MB in {report.seconds:.1f} s "
+          f"({stats.bytes / 1e6 / max(report.seconds, 1e-9):,.0f} MB/s)")
     return 0
 
 
@@ -202,7 +321,7 @@ def run_info(args: argparse.Namespace) -> int:
         "pattern": tokenizer.pattern,
         "special_tokens": tokenizer.special_tokens,
         "special_token_roles": tokenizer.special_token_roles,
-        "training": tokenizer.training_summary,
+        "training": {k: v for k, v in (tokenizer.training_summary or {}).items() if k != "merge_counts"} or None,
     }
     print(json.dumps(info, indent=2, ensure_ascii=False))
     return 0

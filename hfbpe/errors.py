@@ -7,4 +7,8 @@ class TrainingWarning(UserWarning):
     """Training finished, but not as asked: too few pairs for the vocabulary, or rows skipped as unreadable."""
 
 
-__all__ = ["PatternError", "TrainingWarning"]
+class EvaluationWarning(UserWarning):
+    """An evaluation figure is not what the tokenizer itself would give (see the message)."""
+
+
+__all__ = ["EvaluationWarning", "PatternError", "TrainingWarning"]

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from ._files import make_public
 from .hf_format import tokenizer_json
-from .model_card import model_card
+from .model_card import EVALUATION_CHART, EVALUATION_FILE, MERGES_CHART, evaluation_section, merges_section, model_card
 
 if TYPE_CHECKING:
+    from .report import Report
     from .tokenizer import Tokenizer
 
 CONFIG_FILE = "hfbpe.json"  # what hfbpe.from_pretrained reads
@@ -44,8 +45,10 @@ def check_roles(tokenizer: Tokenizer, roles: dict[str, str | None]) -> dict[str,
     return out
 
 
-def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None = None) -> dict[str, bytes]:
-    """The contents of every file of a saved tokenizer."""
+def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None = None,
+                 evaluation: Report | None = None) -> dict[str, bytes]:
+    """The contents of every file of a saved tokenizer (with `evaluation`, its JSON and chart
+    too: the chart when matplotlib is installed)."""
     from . import __version__
 
     ranks = tokenizer.mergeable_ranks
@@ -80,20 +83,50 @@ def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | Non
         "model_max_length": int(1e30),
         **{role: roles.get(role) for role in ROLES},
     }
+    extra: dict[str, bytes] = {}
+    sections = []
+    if evaluation is not None:
+        extra[EVALUATION_FILE] = _json_bytes(evaluation.to_dict())
+        chart = _chart_bytes(lambda path: evaluation.plot(path))
+        if chart is not None:
+            extra[EVALUATION_CHART] = chart
+        sections.append(evaluation_section(evaluation, chart is not None))
+    if summary.get("merge_counts"):
+        from .charts import draw_merge_counts
+
+        chart = _chart_bytes(lambda path: draw_merge_counts(summary["merge_counts"], path))
+        if chart is not None:
+            extra[MERGES_CHART] = chart
+            sections.append(merges_section())
     return {
         CONFIG_FILE: _json_bytes(config),
         TIKTOKEN_FILE: tiktoken_lines,
         HF_TOKENIZER_FILE: _json_bytes(tokenizer_json(tokenizer.pattern, ranks, specials)),
         HF_CONFIG_FILE: _json_bytes(hf_config),
         HF_SPECIAL_TOKENS_FILE: _json_bytes(roles),
-        CARD_FILE: model_card(tokenizer, roles, repo_id).encode("utf-8"),
+        CARD_FILE: model_card(tokenizer, roles, repo_id, "".join(sections) or None,
+                              evaluated=evaluation is not None).encode("utf-8"),
+        **extra,
     }
 
 
-def save_pretrained(tokenizer: Tokenizer, directory: str | os.PathLike, roles: dict[str, str]) -> Path:
+def _chart_bytes(draw) -> bytes | None:
+    """draw(path)'s PNG as bytes, or None without matplotlib (the card then goes without the chart)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return None
+    with tempfile.TemporaryDirectory(prefix="hfbpe-chart-") as folder:
+        path = Path(folder) / "chart.png"
+        draw(path)
+        return path.read_bytes()
+
+
+def save_pretrained(tokenizer: Tokenizer, directory: str | os.PathLike, roles: dict[str, str],
+                    evaluation: Report | None = None) -> Path:
     """Writes every file into `directory`; nothing there changes unless all of them were written."""
     target = Path(directory).expanduser()
-    files = render_files(tokenizer, roles)
+    files = render_files(tokenizer, roles, evaluation=evaluation)
     if _foreign_card(target / CARD_FILE):
         del files[CARD_FILE]  # a model's own card stays; the tokenizer's goes without one
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -173,12 +206,13 @@ def push_to_hub(
     revision: str | None = None,
     commit_message: str | None = None,
     create_pr: bool = False,
+    evaluation: Report | None = None,
 ):
     """Creates the repo if needed and uploads every file in one commit; returns the CommitInfo."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
     api = HfApi(token=token)
-    files = render_files(tokenizer, roles, repo_id)
+    files = render_files(tokenizer, roles, repo_id, evaluation=evaluation)
     message = commit_message or f"Upload tokenizer ({tokenizer.n_vocab} tokens) trained with hfbpe"
     with _naming_the_repo(repo_id, api.endpoint):
         api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")

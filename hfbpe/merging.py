@@ -35,7 +35,8 @@ def learn_merges(
     Merge k creates token 256 + k. The summary holds the number of merges, of
     words that took part, the time taken (in all, setting up: words and their
     initial pair counts, and the merge loop proper) and the bytes the
-    trainer's tables held (trainer_bytes). With release_counts
+    trainer's tables held (trainer_bytes) and how often each merged pair occurred when it
+    was merged (merge_counts, in merge order). With release_counts
     the counts are emptied shard by shard as the trainer copies their words,
     so that the trainer's tables do not sit on top of them.
     num_threads: with 2 or more, merges of many words are applied by two
@@ -54,7 +55,7 @@ def learn_merges(
         done = merges_done
 
     try:
-        merges, words, setup_seconds, loop_seconds, token_bytes, trainer_bytes = _core.train(
+        merges, words, setup_seconds, loop_seconds, token_bytes, trainer_bytes, merge_counts = _core.train(
             counts, num_merges, on_progress, release_counts, num_threads
         )
     finally:
@@ -74,5 +75,6 @@ def learn_merges(
         "merge_setup_seconds": setup_seconds,
         "merge_loop_seconds": loop_seconds,
         "trainer_bytes": trainer_bytes,
+        "merge_counts": merge_counts,
     }
     return TrainedMerges(merges, token_bytes), summary

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 from .patterns import PATTERNS
 
 if TYPE_CHECKING:
+    from .report import Report
     from .tokenizer import Tokenizer
+
+EVALUATION_CHART = "evaluation.png"
+EVALUATION_FILE = "evaluation.json"
+MERGES_CHART = "merges.png"
 
 
 def _pattern_name(pattern: str) -> str | None:
@@ -23,7 +28,35 @@ def _table_cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def model_card(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None = None) -> str:
+def evaluation_section(report: Report, chart: bool) -> str:
+    """The card's "Evaluation" section: where the figures come from, the table and the chart."""
+    data = ", ".join(f"{k} `{v}`" for k, v in report.data.items() if v)
+    stats = report.stats()
+    lines = [
+        "## Evaluation",
+        "",
+        f"On {stats.documents:,} documents ({stats.bytes / 1e6:,.1f} MB{'; ' + data if data else ''}), "
+        "measured with `hfbpe.evaluate`" + (" for each vocabulary size cut from one training (`hfbpe.sweep`)"
+                                            if report.vocab_sweep else "") + ":",
+        "",
+        report.to_markdown(),
+    ]
+    if chart:
+        lines += [f"![bytes per token]({EVALUATION_CHART})", ""]
+    lines += [f"All figures: `{EVALUATION_FILE}`.", ""]
+    return "\n".join(lines)
+
+
+def merges_section() -> str:
+    return ("## Merges\n\nHow often each merged pair occurred in the training data when it was merged, "
+            f"by merge rank (the counts are in `hfbpe.json`, training.merge_counts):\n\n"
+            f"![merge frequency]({MERGES_CHART})\n\n")
+
+
+def model_card(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None = None,
+               sections: str | None = None, evaluated: bool = False) -> str:
+    """The card; `sections` (evaluation_section, merges_section) go before the files table;
+    `evaluated`: the files include an evaluation."""
     from . import __version__
 
     summary = tokenizer.training_summary or {}
@@ -122,6 +155,7 @@ tok = Tokenizer.from_pretrained("{repo}")
 ids = tok.encode("Hello world").ids
 ```
 
+{sections or ""}
 ## Files
 
 | file | what it is |
@@ -130,5 +164,5 @@ ids = tok.encode("Hello world").ids
 | `tokenizer_config.json`, `special_tokens_map.json` | what `AutoTokenizer` needs, special-token roles |
 | `tokenizer.tiktoken` | the ranks, one `base64-token rank` line each, as `tiktoken.load.load_tiktoken_bpe` reads them |
 | `hfbpe.json` | pattern, merges, special tokens and how the tokenizer was trained |
-"""
+{f"| `{EVALUATION_FILE}`, `{EVALUATION_CHART}` | the evaluation above, whole, and its chart |" + chr(10) if evaluated else ""}"""
     return "\n".join(front) + "\n" + body

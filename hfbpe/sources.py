@@ -188,6 +188,64 @@ def _iterable_dataset_source(ds, text_column: str | None, batch_size: int) -> So
     return Source(_rebatched(batches(), batch_size), None, description, arrow=True)
 
 
+
+def open_grouped(
+    data: Any, group_column: str, *, text_column: str | None = None, split: str | None = None, batch_size: int = 8192
+) -> Source:
+    """Like open_source, for data with columns, but each batch is a pair (texts, groups): the text
+    column and `group_column` (cast to strings; missing values become None) of the same rows.
+
+    data: a datasets Dataset, IterableDataset, DatasetDict or IterableDatasetDict (with `split`),
+        or a pyarrow Table or RecordBatch.
+    text_column: None picks the only string column other than `group_column`.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if not isinstance(group_column, str):
+        raise TypeError(f"group_by must be a column name (str), got {type(group_column).__name__}")
+    datasets = _datasets_module()
+    if datasets is not None and isinstance(data, (datasets.DatasetDict, datasets.IterableDatasetDict)):
+        return open_grouped(_pick_split(data, split), group_column, text_column=text_column, batch_size=batch_size)
+    if split is not None:
+        raise ValueError(f"split={split!r} only applies to a DatasetDict or IterableDatasetDict")
+
+    def pick(schema: pa.Schema) -> str:
+        if group_column not in schema.names:
+            raise ValueError(f"no column {group_column!r} to group by; the columns are {schema.names}")
+        others = pa.schema([f for f in schema if f.name != group_column])
+        return choose_column(others if text_column is None else schema, text_column)
+
+    def pairs(tables: Iterable[pa.Table], column: str | None) -> Iterator[tuple[pa.Array, pa.Array]]:
+        for table in tables:
+            name = column or pick(table.schema)
+            texts = table.column(name)
+            _check_text_type(texts.type, name)
+            if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+                texts = texts.cast(pa.large_string())  # views, dictionaries, all-null columns
+            groups = table.column(group_column)
+            if not pa.types.is_string(groups.type):
+                groups = groups.cast(pa.string())
+            yield texts, groups
+
+    if datasets is not None and isinstance(data, (datasets.Dataset, datasets.IterableDataset)):
+        known = data.features is not None
+        column = pick(data.features.arrow_schema) if known else None
+        stream = data.select_columns([column, group_column]) if known else data
+        tables = stream.with_format("arrow").iter(batch_size=batch_size)
+        rows = len(data) if isinstance(data, datasets.Dataset) else None
+        description = _describe(data.info, data.split, column or "")
+        description["group_by"] = group_column
+        return Source(pairs(tables, column), rows, description, arrow=True)
+    if isinstance(data, (pa.Table, pa.RecordBatch)):
+        table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
+        column = pick(table.schema)
+        batches = (table.slice(start, batch_size) for start in range(0, table.num_rows, batch_size))
+        return Source(pairs(batches, column), table.num_rows, {"column": column, "group_by": group_column})
+    raise TypeError(
+        f"group_by needs data with columns (a datasets Dataset or IterableDataset, a pyarrow Table), "
+        f"got {type(data).__name__}"
+    )
+
 # A native counting batch holds batch_size rows, or fewer when they hold this many bytes:
 # documents of 100 KB would otherwise make a batch of 8192 rows 800 MB.
 BATCH_BYTES = 16_000_000

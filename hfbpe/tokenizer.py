@@ -194,6 +194,45 @@ class Tokenizer:
         """Number of ids, special tokens included."""
         return max([len(self._mergeable_ranks) - 1, *self._special_tokens.values()]) + 1
 
+    def token_byte_lengths(self) -> list[int]:
+        """The number of bytes of every id, special tokens as 0: the denominator of bits per byte
+        (nanochat's token_bytes). Counted on the raw token bytes, never on decoded text, where a
+        partial UTF-8 sequence would become a 3-byte replacement character."""
+        lengths = [len(b) for b in self._token_bytes]
+        lengths += [0] * (self.n_vocab - len(lengths))
+        return lengths
+
+    def truncated(self, vocab_size: int) -> Tokenizer:
+        """The tokenizer that training at `vocab_size` would have given: the first merges, and the
+        special tokens (counted in vocab_size, as in hfbpe.train) moved to follow them, in id order.
+        One training at the largest size gives every smaller one (see hfbpe.sweep)."""
+        specials = sorted(self._special_tokens, key=self._special_tokens.__getitem__)
+        num_merges = _num_merges(vocab_size, reserved=len(specials))
+        if num_merges > len(self._merges):
+            raise ValueError(
+                f"vocab_size {vocab_size} is larger than this tokenizer's {self.n_vocab} ids "
+                f"({len(self._merges)} merges, {len(specials)} special tokens)"
+            )
+        token_bytes = self._token_bytes[: 256 + num_merges]
+        ranks = dict(zip(token_bytes, range(len(token_bytes))))
+        first_special = 256 + num_merges
+        out = Tokenizer()
+        out._install(self._pattern, self._merges[:num_merges], token_bytes, ranks,
+                     {s: first_special + i for i, s in enumerate(specials)})
+        out.special_token_roles = dict(self.special_token_roles)
+        if self.training_summary is not None:
+            out.training_summary = {**self.training_summary, "vocab_size": out.n_vocab, "merges": num_merges,
+                                    "truncated_from": self.n_vocab}
+            if "merge_counts" in self.training_summary:
+                out.training_summary["merge_counts"] = self.training_summary["merge_counts"][:num_merges]
+        return out
+
+    def evaluate(self, data, *, name: str = "hfbpe", **options):
+        """hfbpe.evaluate of this tokenizer alone (named `name`); options as for hfbpe.evaluate."""
+        from .evaluation import evaluate
+
+        return evaluate({name: self}, data, **options)
+
     def to_tiktoken(self, name: str | None = None) -> tiktoken.Encoding:
         """A tiktoken Encoding with this vocabulary; `encode_ordinary` on it gives the ids of `encode`."""
         if name is None and self._encoding is not None:
@@ -237,6 +276,7 @@ class Tokenizer:
         eos_token: str | None = None,
         pad_token: str | None = None,
         unk_token: str | None = None,
+        evaluation=None,
     ) -> Path:
         """Writes the tokenizer into `directory` for hfbpe, tiktoken, HF tokenizers and transformers.
 
@@ -247,11 +287,13 @@ class Tokenizer:
         bos_token, eos_token, pad_token, unk_token: which special token plays
         each role for transformers; None keeps what this tokenizer was loaded
         with (no role at all for a freshly trained one).
+        evaluation: an hfbpe.Report (from evaluate or sweep) to show in the model card, with its
+            figures as evaluation.json and its chart as evaluation.png (with matplotlib).
         """
         from . import hub
 
         roles = self._roles(bos_token=bos_token, eos_token=eos_token, pad_token=pad_token, unk_token=unk_token)
-        return hub.save_pretrained(self, directory, roles)
+        return hub.save_pretrained(self, directory, roles, evaluation)
 
     def push_to_hub(
         self,
@@ -266,6 +308,7 @@ class Tokenizer:
         eos_token: str | None = None,
         pad_token: str | None = None,
         unk_token: str | None = None,
+        evaluation=None,
     ):
         """Uploads the files of `save_pretrained` to the Hub model repo `repo_id` in one commit.
 
@@ -273,6 +316,7 @@ class Tokenizer:
         token: a Hub token; None uses the one huggingface_hub finds.
         revision: the branch to commit to (made from main if it does not exist);
             create_pr opens a pull request instead.
+        evaluation: as for save_pretrained.
         Returns huggingface_hub's CommitInfo. Hub errors keep their type and name the repo;
         an unreachable Hub raises ConnectionError.
         """
@@ -288,6 +332,7 @@ class Tokenizer:
             revision=revision,
             commit_message=commit_message,
             create_pr=create_pr,
+            evaluation=evaluation,
         )
 
     def _roles(self, **given: str | None) -> dict[str, str]:

@@ -81,7 +81,12 @@ def test_nanochat_style_saves_a_tokenizer_nanochat_can_unpickle(tmp_path, held_o
     assert "(stopped at --max-chars)" in stdout
     assert re.search(r"compression on the first 100 documents: \d+\.\d\d bytes per token", stdout)
     # Every file of save_pretrained plus the pickle, and no temporary file left behind.
-    assert sorted(os.listdir(out)) == sorted([*hub_module.FILES, "tokenizer.pkl"])
+    assert sorted(os.listdir(out)) == sorted([*hub_module.FILES, "merges.png", "tokenizer.pkl", "token_bytes.npy"])
+    import numpy as np
+
+    lengths = np.load(out / "token_bytes.npy")
+    saved = hfbpe.from_pretrained(out)
+    assert lengths.tolist() == [len(saved.token_bytes(i)) for i in range(saved.vocab_size)] + [0] * 9
 
     # What nanochat's RustBPETokenizer.from_directory does: unpickle a tiktoken Encoding.
     with open(out / "tokenizer.pkl", "rb") as f:
@@ -240,3 +245,14 @@ def test_the_readme_command(corpus):
     assert re.search(rf"trained 400 tokens on {len(corpus)} documents \(\d+\.\d MB\)", stdout)
     assert "special tokens: {'<|endoftext|>': 399}" in stdout
     assert "bytes per token" in stdout
+
+
+def test_compare_tokenizers_writes_tables_and_charts(tmp_path):
+    out = tmp_path / "comparison"
+    stdout = check_ok(run_example("compare_tokenizers.py", "--data", corpus_path(), "--max-rows", 600,
+                                  "--vocab-size", 700, "--sweep", "300,700", "--out", out))
+    assert "hfbpe-gpt2" in stdout and "tokenizers-gpt4" in stdout
+    assert sorted(os.listdir(out)) == ["comparison.json", "comparison.md", "comparison.png", "sweep.json",
+                                       "sweep.md", "sweep.png"]
+    rows = json.loads((out / "sweep.json").read_text())["rows"]
+    assert {r["vocab_size"] for r in rows} == {300, 700}

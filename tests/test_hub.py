@@ -68,7 +68,10 @@ def assert_same_ids_everywhere(folder_or_repo, tokenizer: hfbpe.Tokenizer, texts
 
 def test_save_and_load_a_folder(tmp_path, tokenizer, held_out_slice):
     folder = tokenizer.save_pretrained(tmp_path / "tok", bos_token="<|bos|>", eos_token="<|eos|>")
-    assert sorted(os.listdir(folder)) == sorted(hub_module.FILES)
+    # The merge-frequency chart of the card comes along (matplotlib is a test dependency).
+    assert sorted(os.listdir(folder)) == sorted([*hub_module.FILES, "merges.png"])
+    assert "![merge frequency](merges.png)" in (folder / "README.md").read_text()
+    assert len(tokenizer.training_summary["merge_counts"]) == len(tokenizer.merges)
     assert_same_ids_everywhere(folder, tokenizer, held_out_slice)
 
 

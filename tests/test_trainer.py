@@ -338,7 +338,7 @@ def test_train_reports_pieces_and_progress():
     for piece, n in {b"hello": 5, b"help": 3, b"h": 9, b"": 4}.items():
         counts.add(piece, n)
     seen = []
-    merges, words, _, _, token_bytes, trainer_bytes = _core.train(counts, 50, seen.append)
+    merges, words, _, _, token_bytes, trainer_bytes, merge_counts = _core.train(counts, 50, seen.append)
     assert words == 2  # "h" and "" hold no pair
     assert trainer_bytes > 0
     assert token_bytes == [b"el", b"hel", b"lo", b"hello", b"help"]
@@ -346,6 +346,7 @@ def test_train_reports_pieces_and_progress():
     # "el" (8, ties with "he" and wins as the smaller pair), "h"+"el" (8), then "l"+"o" (5, ties with
     # "hel"+"l" = (257, 108) and wins as (108, 111)), "hel"+"lo" (5), "hel"+"p" (3).
     assert merges == [(101, 108), (104, 256), (108, 111), (257, 258), (257, 112)]
+    assert merge_counts == [8, 8, 5, 5, 3]
     assert seen and seen[-1] == len(merges)
 
 

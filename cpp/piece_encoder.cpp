@@ -1,0 +1,191 @@
+#include "piece_encoder.hpp"
+
+#include <algorithm>
+#include <queue>
+#include <stdexcept>
+#include <utility>
+
+#include "hash.hpp"
+#include "parallel.hpp"
+
+namespace hfbpe {
+namespace {
+
+constexpr uint64_t kEmpty = UINT64_MAX;  // (left, right) can never both be 2^32 - 1: ids are below vocab_size
+
+uint64_t key_of(uint32_t left, uint32_t right) { return (static_cast<uint64_t>(left) << 32) | right; }
+
+// Pieces up to this many bytes are merged by scanning their pairs (what
+// tiktoken does); longer ones, runs of spaces or digits, with a heap, so that
+// a piece of n bytes costs n log n and not n^2.
+constexpr size_t kShortPiece = 64;
+
+}  // namespace
+
+PieceEncoder::PieceEncoder(std::vector<uint32_t> byte_ids, const std::vector<MergeRule>& rules,
+                           std::vector<std::pair<std::string, uint32_t>> whole_tokens, size_t vocab_size)
+    : byte_ids_(std::move(byte_ids)), vocab_size_(vocab_size) {
+    if (byte_ids_.size() != 256) throw std::invalid_argument("expected the token of each of the 256 bytes");
+    for (uint32_t id : byte_ids_) {
+        if (id >= vocab_size_) throw std::invalid_argument("a byte's token id is not below vocab_size");
+    }
+    size_t capacity = 16;
+    while (capacity < 2 * rules.size()) capacity *= 2;
+    keys_.assign(capacity, kEmpty);
+    rules_.assign(capacity, kNoRule);
+    const size_t mask = capacity - 1;
+    for (const MergeRule& r : rules) {
+        if (r.left >= vocab_size_ || r.right >= vocab_size_ || r.result >= vocab_size_) {
+            throw std::invalid_argument("a merge refers to a token id that is not below vocab_size");
+        }
+        if (r.priority == UINT32_MAX) throw std::invalid_argument("a merge's priority must be below 2^32 - 1");
+        const uint64_t key = key_of(r.left, r.right);
+        size_t i = mix64(key) & mask;
+        while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & mask;
+        // A pair listed twice takes its last rule, as HF's BPE model reads its merges into a map.
+        keys_[i] = key;
+        rules_[i] = {r.result, r.priority};
+    }
+    whole_bytes_.reserve(whole_tokens.size());
+    whole_.reserve(whole_tokens.size());
+    for (auto& [bytes, id] : whole_tokens) {
+        if (id >= vocab_size_) throw std::invalid_argument("a token id is not below vocab_size");
+        whole_bytes_.push_back(std::move(bytes));
+        whole_.emplace(whole_bytes_.back(), id);
+    }
+}
+
+const PieceEncoder::Rule& PieceEncoder::find(uint32_t left, uint32_t right) const {
+    const uint64_t key = key_of(left, right);
+    const size_t mask = keys_.size() - 1;
+    for (size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
+        if (keys_[i] == key) return rules_[i];
+        if (keys_[i] == kEmpty) return kNoRule;
+    }
+}
+
+void PieceEncoder::encode(std::string_view piece, std::vector<uint32_t>& ids) const {
+    ids.clear();
+    for (unsigned char b : piece) ids.push_back(byte_ids_[b]);
+    if (ids.size() <= kShortPiece) {
+        merge_short(ids);
+    } else {
+        merge_long(ids);
+    }
+    // Looked up after merging, and only when merging left several tokens: a
+    // piece that merges into one token is that token already (token bytes are
+    // unique), and most pieces do, so most pieces skip the lookup.
+    if (ids.size() > 1 && !whole_.empty()) {
+        auto it = whole_.find(piece);
+        if (it != whole_.end()) ids.assign(1, it->second);
+    }
+}
+
+// The lowest-priority pair, leftmost on ties, is merged until none applies;
+// the priorities of the pairs are kept beside the ids and only the two pairs
+// next to a merge are looked up again.
+void PieceEncoder::merge_short(std::vector<uint32_t>& ids) const {
+    size_t n = ids.size();
+    if (n < 2) return;
+    Rule pair[kShortPiece];
+    for (size_t i = 0; i + 1 < n; ++i) pair[i] = find(ids[i], ids[i + 1]);
+    while (n > 1) {
+        size_t best = 0;
+        for (size_t i = 1; i + 1 < n; ++i) {
+            if (pair[i].priority < pair[best].priority) best = i;
+        }
+        if (pair[best].priority == UINT32_MAX) break;
+        ids[best] = pair[best].result;
+        for (size_t j = best + 1; j + 1 < n; ++j) ids[j] = ids[j + 1];
+        for (size_t j = best + 1; j + 2 < n; ++j) pair[j] = pair[j + 1];
+        --n;
+        if (best > 0) pair[best - 1] = find(ids[best - 1], ids[best]);
+        if (best + 1 < n) pair[best] = find(ids[best], ids[best + 1]);
+    }
+    ids.resize(n);
+}
+
+// The same order of merges for long pieces: a min-heap of (priority, position)
+// over a linked list of symbols. Entries go stale when a neighbour merges;
+// they are recognised on the way out by the pair no longer having that rule.
+void PieceEncoder::merge_long(std::vector<uint32_t>& ids) const {
+    const size_t n = ids.size();
+    std::vector<int64_t> prev(n), next(n);
+    for (size_t i = 0; i < n; ++i) {
+        prev[i] = static_cast<int64_t>(i) - 1;
+        next[i] = i + 1 < n ? static_cast<int64_t>(i + 1) : -1;
+    }
+    std::vector<bool> alive(n, true);
+    using Entry = std::pair<uint32_t, size_t>;  // (priority, position of the left symbol)
+    std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap;
+    auto offer = [&](size_t left) {
+        const int64_t right = next[left];
+        if (right < 0) return;
+        const Rule& rule = find(ids[left], ids[static_cast<size_t>(right)]);
+        if (rule.priority != UINT32_MAX) heap.emplace(rule.priority, left);
+    };
+    for (size_t i = 0; i + 1 < n; ++i) offer(i);
+    while (!heap.empty()) {
+        const auto [priority, left] = heap.top();
+        heap.pop();
+        if (!alive[left] || next[left] < 0) continue;
+        const size_t right = static_cast<size_t>(next[left]);
+        const Rule& rule = find(ids[left], ids[right]);
+        if (rule.priority != priority) continue;
+        ids[left] = rule.result;
+        alive[right] = false;
+        next[left] = next[right];
+        if (next[right] >= 0) prev[static_cast<size_t>(next[right])] = static_cast<int64_t>(left);
+        if (prev[left] >= 0) offer(static_cast<size_t>(prev[left]));
+        offer(left);
+    }
+    size_t out = 0;
+    for (int64_t i = 0; i >= 0; i = next[static_cast<size_t>(i)]) ids[out++] = ids[static_cast<size_t>(i)];
+    ids.resize(out);
+}
+
+EncodedCounts encode_counts(const WordCounts& counts, const PieceEncoder& encoder, int num_threads,
+                            const std::function<void()>& poll) {
+    num_threads = std::max(1, std::min(num_threads, static_cast<int>(WordCounts::kShards)));
+    std::vector<EncodedCounts> partial(static_cast<size_t>(num_threads));
+    std::atomic<size_t> next_shard{0};
+    std::atomic<bool> cancelled{false};
+    run_on_threads(
+        num_threads,
+        [&](int t) {
+            EncodedCounts& mine = partial[static_cast<size_t>(t)];
+            mine.usage.assign(encoder.vocab_size(), 0);
+            std::vector<uint32_t> ids;
+            size_t since_check = 0;
+            for (size_t s; (s = next_shard.fetch_add(1)) < WordCounts::kShards;) {
+                counts.shard(s).for_each([&](std::string_view piece, int64_t count) {
+                    if (++since_check == 4096) {
+                        since_check = 0;
+                        if (cancelled) throw Cancelled{};
+                    }
+                    encoder.encode(piece, ids);
+                    int64_t tokens;
+                    if (__builtin_mul_overflow(count, static_cast<int64_t>(ids.size()), &tokens)) {
+                        throw std::overflow_error("the token count overflows a signed 64-bit integer");
+                    }
+                    mine.tokens = checked_add(mine.tokens, tokens);
+                    int64_t bytes;
+                    if (__builtin_mul_overflow(count, static_cast<int64_t>(piece.size()), &bytes)) {
+                        throw std::overflow_error("the byte count overflows a signed 64-bit integer");
+                    }
+                    mine.piece_bytes = checked_add(mine.piece_bytes, bytes);
+                    for (uint32_t id : ids) mine.usage[id] = checked_add(mine.usage[id], count);
+                });
+            }
+        },
+        poll, cancelled);
+    EncodedCounts out = std::move(partial[0]);
+    for (size_t t = 1; t < partial.size(); ++t) {
+        out.tokens = checked_add(out.tokens, partial[t].tokens);
+        out.piece_bytes = checked_add(out.piece_bytes, partial[t].piece_bytes);
+        for (size_t id = 0; id < out.usage.size(); ++id) out.usage[id] = checked_add(out.usage[id], partial[t].usage[id]);
+    }
+    return out;
+}
+
+}  // namespace hfbpe

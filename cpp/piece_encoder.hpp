@@ -1,0 +1,70 @@
+// Encoding the distinct pieces of a corpus with a byte-level BPE, to evaluate
+// a tokenizer: the tokens of the whole corpus are the sum over its distinct
+// pieces of count x tokens of the piece, so each piece is encoded once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "word_counts.hpp"
+
+namespace hfbpe {
+
+// One merge rule: the adjacent tokens (left, right) become `result`. Among the
+// rules that apply in a piece, the lowest `priority` is applied first, the
+// leftmost on ties. HF's BPE model gives each listed merge its index as
+// priority; tiktoken merges the pair whose concatenated bytes have the lowest
+// rank, which is the same with priority = rank of the result and a rule for
+// every split of every token into two tokens.
+struct MergeRule {
+    uint32_t left, right, result, priority;
+};
+
+class PieceEncoder {
+public:
+    // byte_ids[b]: the token of the single byte b. whole_tokens: a piece that
+    // is one of these tokens as a whole is that token, whatever merging would
+    // give (tiktoken looks a piece up before merging it, as HF's BPE does with
+    // ignore_merges); empty when the tokenizer merges every piece.
+    PieceEncoder(std::vector<uint32_t> byte_ids, const std::vector<MergeRule>& rules,
+                 std::vector<std::pair<std::string, uint32_t>> whole_tokens, size_t vocab_size);
+
+    // Replaces `ids` by the tokens of `piece`.
+    void encode(std::string_view piece, std::vector<uint32_t>& ids) const;
+    size_t vocab_size() const { return vocab_size_; }
+
+private:
+    struct Rule {
+        uint32_t result, priority;
+    };
+    static constexpr Rule kNoRule{0, UINT32_MAX};
+    const Rule& find(uint32_t left, uint32_t right) const;
+    void merge_short(std::vector<uint32_t>& ids) const;
+    void merge_long(std::vector<uint32_t>& ids) const;
+
+    std::vector<uint32_t> byte_ids_;
+    // Open addressing on (left, right) -> rule, at most half full.
+    std::vector<uint64_t> keys_;
+    std::vector<Rule> rules_;
+    std::vector<std::string> whole_bytes_;  // what the keys of whole_ point into (never reallocated)
+    std::unordered_map<std::string_view, uint32_t> whole_;
+    size_t vocab_size_;
+};
+
+struct EncodedCounts {
+    int64_t tokens = 0;           // sum of count x tokens over the pieces
+    int64_t piece_bytes = 0;      // sum of count x bytes over the pieces
+    std::vector<int64_t> usage;   // per token id: how often the corpus produces it
+};
+
+// Encodes every piece of `counts` on `num_threads` threads (shards shared out
+// between them); `poll` runs on the calling thread meanwhile (see run_on_threads).
+EncodedCounts encode_counts(const WordCounts& counts, const PieceEncoder& encoder, int num_threads,
+                            const std::function<void()>& poll);
+
+}  // namespace hfbpe
