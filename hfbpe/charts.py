@@ -40,6 +40,9 @@ def draw_report(report: Report, path: str | os.PathLike) -> Path:
             ax.plot([r["vocab_size"] for r in mine], [r["bytes_per_token"] or 0 for r in mine], "o-", label=group,
                     linewidth=2.4 if group == "all" else 1.4)
         ax.set_xscale("log", base=2)
+        sizes = sorted({r["vocab_size"] for r in rows})
+        ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+        ax.minorticks_off()
         ax.set_xlabel("vocabulary size (ids)")
         ax.set_ylabel("bytes per token (higher: fewer tokens)")
         ax.set_title("compression against vocabulary size")
@@ -48,7 +51,7 @@ def draw_report(report: Report, path: str | os.PathLike) -> Path:
     else:
         names = report.tokenizers
         height = 0.8 / len(names)
-        fig = _figure(7.5, 1.2 + 0.35 * len(groups) * len(names))
+        fig = _figure(7.5, 1.6 + 0.35 * len(groups) * len(names))
         ax = fig.subplots()
         for k, name in enumerate(names):
             values = [next(r["bytes_per_token"] or 0 for r in rows if r["tokenizer"] == name and r["group"] == g)
@@ -61,7 +64,8 @@ def draw_report(report: Report, path: str | os.PathLike) -> Path:
         ax.set_xlabel("bytes per token (higher: fewer tokens)")
         ax.set_title("compression" + (f" by {report.group_by}" if report.group_by else ""))
         ax.grid(True, axis="x", alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(len(names), 4),
+                  frameon=False)
     return _save(fig, path)
 
 

@@ -218,8 +218,9 @@ class Report:
         out.append("")
         for name in self.tokenizers:
             v = self.vocabulary(name, examples=5)
+            longest = ", ".join(f"'{t}'" for t in v["longest_tokens"])  # already escaped
             out.append(f"{name}: {v['unused_tokens']:,} of {v['ordinary_tokens']:,} ordinary tokens never produced "
-                       f"({100 * v['unused_share']:.1f}%); longest tokens: {', '.join(repr(t) for t in v['longest_tokens'])}")
+                       f"({100 * v['unused_share']:.1f}%); longest tokens: {longest}")
         return "\n".join(out)
 
     def to_markdown(self) -> str:
