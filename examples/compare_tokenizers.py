@@ -8,7 +8,8 @@ Trains three tokenizers on the corpus minus its last 5 % of rows: hfbpe with the
 hfbpe with the GPT-2 pattern, and HF tokenizers' BpeTrainer with the GPT-4 pattern; evaluates them
 on those held-out rows per `source`; then trains hfbpe once at the largest --sweep size and
 evaluates every size cut from it. Writes comparison.md, comparison.png, sweep.md, sweep.png and
-both reports as JSON into --out.
+both reports as JSON into --out, and the GPT-4 tokenizer into --out/tokenizer with the comparison
+in its model card.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def main() -> int:
     (args.out / "comparison.md").write_text(report.to_markdown())
     report.save(args.out / "comparison.json")
     report.plot(args.out / "comparison.png")
+    gpt4.save_pretrained(args.out / "tokenizer", evaluation=report)
 
     sizes = [int(s) for s in args.sweep.split(",")]
     _, sweep = hfbpe.sweep(train, sizes, eval_data=evaluation, text_column="text", group_by="source",

@@ -253,6 +253,8 @@ def test_compare_tokenizers_writes_tables_and_charts(tmp_path):
                                   "--vocab-size", 700, "--sweep", "300,700", "--out", out))
     assert "hfbpe-gpt2" in stdout and "tokenizers-gpt4" in stdout
     assert sorted(os.listdir(out)) == ["comparison.json", "comparison.md", "comparison.png", "sweep.json",
-                                       "sweep.md", "sweep.png"]
+                                       "sweep.md", "sweep.png", "tokenizer"]
+    card = (out / "tokenizer" / "README.md").read_text()
+    assert "## Evaluation" in card and "tokenizers-gpt4" in card and (out / "tokenizer" / "evaluation.png").is_file()
     rows = json.loads((out / "sweep.json").read_text())["rows"]
     assert {r["vocab_size"] for r in rows} == {300, 700}
