@@ -7,6 +7,7 @@ from .evaluation import evaluate
 from .hub import from_pretrained
 from .patterns import PATTERNS
 from .report import Report
+from .retrain import train_new_from
 from .sweep import sweep
 from .tokenizer import Tokenizer
 from .training import train, train_from_counts
@@ -28,5 +29,6 @@ __all__ = [
     "sweep",
     "train",
     "train_from_counts",
+    "train_new_from",
     "__version__",
 ]

@@ -75,6 +75,25 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--chart", type=Path, help="also write the evaluation chart (PNG) here")
     train.set_defaults(run=run_train)
 
+    retrain = commands.add_parser("retrain", parents=[verbose], help="train new merges in a base tokenizer's shape "
+                                  "(pattern, special tokens and roles, chat template, settings)")
+    retrain.add_argument("base", help="a tokenizer folder (tokenizer.json, as transformers saves it) or Hub repo id")
+    retrain.add_argument("data", help="what train takes as DATA")
+    retrain.add_argument("--vocab-size", type=int, required=True, help="final vocabulary size, special tokens included")
+    retrain.add_argument("--output", type=Path, required=True, help="folder to save the tokenizer into")
+    retrain.add_argument("--config")
+    retrain.add_argument("--split")
+    retrain.add_argument("--data-files", nargs="+")
+    retrain.add_argument("--streaming", action=argparse.BooleanOptionalAction, default=None)
+    retrain.add_argument("--text-column")
+    retrain.add_argument("--max-chars", type=int)
+    retrain.add_argument("--doc-cap", type=int)
+    retrain.add_argument("--num-threads", type=int)
+    retrain.add_argument("--push-to-hub", metavar="REPO")
+    retrain.add_argument("--private", action="store_true")
+    retrain.add_argument("--no-progress", action="store_true")
+    retrain.set_defaults(run=run_retrain)
+
     evaluate = commands.add_parser("eval", parents=[verbose], help="compare tokenizers on data: tokens, bytes per "
                                    "token per group, unused tokens")
     evaluate.add_argument("tokenizers", nargs="+", metavar="TOKENIZER",
@@ -253,6 +272,24 @@ def run_push(args: argparse.Namespace) -> int:
         create_pr=args.create_pr,
     )
     print(f"pushed to {commit.pr_url or commit.commit_url}")
+    return 0
+
+
+def run_retrain(args: argparse.Namespace) -> int:
+    import hfbpe
+
+    tokenizer = hfbpe.train_new_from(
+        args.base, load_data(args), args.vocab_size, text_column=args.text_column, max_chars=args.max_chars,
+        doc_cap=args.doc_cap, num_threads=args.num_threads, show_progress=False if args.no_progress else None,
+    )
+    folder = tokenizer.save_pretrained(args.output)
+    summary = tokenizer.training_summary or {}
+    print(f"saved {tokenizer.n_vocab} tokens in the shape of {args.base} to {folder} "
+          f"({summary.get('documents', 0):,} documents, {summary.get('bytes', 0) / 1e6:,.1f} MB; special tokens "
+          f"{', '.join(tokenizer.special_tokens) or 'none'})")
+    if args.push_to_hub:
+        commit = tokenizer.push_to_hub(args.push_to_hub, private=args.private or None)
+        print(f"pushed to {commit.commit_url}")
     return 0
 
 

@@ -52,6 +52,9 @@ class ByteLevelBPE:
     unsupported: str | None = None  # why `pattern` is None
     # HF's Split keeps the text between the pattern's matches as pieces; tiktoken drops it.
     keeps_unmatched: bool = False
+    # Text -> id of the tokens outside the byte-level vocabulary: tiktoken's and hfbpe's special
+    # tokens, HF's added tokens (special or not).
+    special_names: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_vocab(self) -> int:
@@ -144,6 +147,7 @@ def _from_ranks(name: str, pattern: str, ranks: dict[bytes, int], specials: dict
     # tiktoken takes a piece that is a token as that token before merging anything.
     bpe = ByteLevelBPE(name, pattern, token_bytes, {}, set(specials.values()), encode_texts,
                        rules=np.array(rules, dtype=np.uint32).reshape(-1, 4), whole_tokens=list(ranks.items()))
+    bpe.special_names = dict(specials)
     reason = _pattern_problem(pattern) or (f"bytes without a token: {missing[:8]}" if missing else None)
     if reason is not None:
         bpe.pattern, bpe.unsupported = None, reason
@@ -189,7 +193,8 @@ def _from_hf(tokenizer: Any, name: str) -> ByteLevelBPE:
     for text, token_id in added.items():
         if token_id not in specials and token_bytes[token_id] is None:
             token_bytes[token_id] = text.encode("utf-8")
-    bpe = ByteLevelBPE(name, None, token_bytes, added, specials, encode_texts, keeps_unmatched=True)
+    bpe = ByteLevelBPE(name, None, token_bytes, added, specials, encode_texts, keeps_unmatched=True,
+                       special_names=dict(added))
     reason = _unsupported_hf(config)
     if reason is None:
         pattern = _hf_pattern(config.get("pre_tokenizer"))

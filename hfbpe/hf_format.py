@@ -55,8 +55,33 @@ def all_merges(mergeable_ranks: dict[bytes, int]) -> list[tuple[bytes, bytes]]:
     return [(left, right) for _, _, _, left, right in merges]
 
 
-def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_tokens: dict[str, int]) -> dict:
-    """The contents of tokenizer.json for this vocabulary (as a dict, ready for json.dump)."""
+def template_processing(template: dict, special_tokens: dict[str, int]) -> dict:
+    """HF's TemplateProcessing for `template` ({"single": [...], "pair": [...]}, items "$A", "$B"
+    or a special token's text), with the ids the tokens have in `special_tokens`."""
+    def items(sequence: list[str]) -> list[dict]:
+        out = []
+        for item in sequence:
+            if item in ("$A", "$B"):
+                out.append({"Sequence": {"id": item[1], "type_id": 0 if item == "$A" else 1}})
+            elif item in special_tokens:
+                out.append({"SpecialToken": {"id": item, "type_id": 0}})
+            else:
+                raise ValueError(f"the post-processor template names {item!r}, which is not a special token")
+        return out
+
+    used = {i for key in ("single", "pair") for i in template.get(key, []) if i not in ("$A", "$B")}
+    return {
+        "type": "TemplateProcessing",
+        "single": items(template.get("single", ["$A"])),
+        "pair": items(template.get("pair", ["$A", "$B"])),
+        "special_tokens": {t: {"id": t, "ids": [special_tokens[t]], "tokens": [t]} for t in sorted(used)},
+    }
+
+
+def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_tokens: dict[str, int],
+                   post_processor: dict | None = None) -> dict:
+    """The contents of tokenizer.json for this vocabulary (as a dict, ready for json.dump).
+    post_processor: a template for template_processing (special tokens added around the text)."""
     vocab = {as_byte_level(token): rank for token, rank in mergeable_ranks.items()}
     merges = [[as_byte_level(left), as_byte_level(right)] for left, right in all_merges(mergeable_ranks)]
     added_tokens = [
@@ -84,7 +109,7 @@ def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_toke
                 {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
             ],
         },
-        "post_processor": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+        "post_processor": _post_processor(post_processor, special_tokens),
         "decoder": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
         "model": {
             "type": "BPE",
@@ -99,3 +124,10 @@ def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_toke
             "merges": merges,
         },
     }
+
+
+def _post_processor(template: dict | None, special_tokens: dict[str, int]) -> dict:
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+    if template is None:
+        return byte_level
+    return {"type": "Sequence", "processors": [byte_level, template_processing(template, special_tokens)]}

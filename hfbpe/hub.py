@@ -61,6 +61,7 @@ def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | Non
         "vocab_size": tokenizer.n_vocab,
         "special_tokens": specials,
         "special_token_roles": roles,
+        "transformers_config": _jsonable(tokenizer.transformers_config),
         "merges": [list(m) for m in tokenizer.merges],
         "training": _jsonable(summary),
     }
@@ -81,6 +82,7 @@ def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | Non
         "added_tokens_decoder": added_tokens_decoder,
         "clean_up_tokenization_spaces": False,
         "model_max_length": int(1e30),
+        **{k: v for k, v in tokenizer.transformers_config.items() if k != "post_processor"},
         **{role: roles.get(role) for role in ROLES},
     }
     extra: dict[str, bytes] = {}
@@ -101,7 +103,8 @@ def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | Non
     return {
         CONFIG_FILE: _json_bytes(config),
         TIKTOKEN_FILE: tiktoken_lines,
-        HF_TOKENIZER_FILE: _json_bytes(tokenizer_json(tokenizer.pattern, ranks, specials)),
+        HF_TOKENIZER_FILE: _json_bytes(tokenizer_json(tokenizer.pattern, ranks, specials,
+                                                      tokenizer.transformers_config.get("post_processor"))),
         HF_CONFIG_FILE: _json_bytes(hf_config),
         HF_SPECIAL_TOKENS_FILE: _json_bytes(roles),
         CARD_FILE: model_card(tokenizer, roles, repo_id, "".join(sections) or None,
@@ -169,6 +172,7 @@ def tokenizer_from_config(config: dict[str, Any], where: str) -> Tokenizer:
         raise ValueError(f"{where}: {CONFIG_FILE} lacks {e.args[0]!r}") from None
     tokenizer.training_summary = config.get("training") or None
     tokenizer.special_token_roles = dict(config.get("special_token_roles") or {})
+    tokenizer.transformers_config = dict(config.get("transformers_config") or {})
     return tokenizer
 
 

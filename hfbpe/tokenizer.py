@@ -44,6 +44,11 @@ class Tokenizer:
         self.training_summary: dict | None = None
         # Which special token is bos/eos/pad/unk, as saved and loaded with the files (see save_pretrained).
         self.special_token_roles: dict[str, str] = {}
+        # Settings for transformers carried over from a base tokenizer (hfbpe.train_new_from), saved
+        # and loaded with the files: tokenizer_config.json keys (chat_template, model_max_length,
+        # padding_side, ...) and "post_processor", a template of special tokens named by their text
+        # (as TemplateProcessing has it: {"single": [...], "pair": [...]}, "$A"/"$B" for the texts).
+        self.transformers_config: dict = {}
 
     @classmethod
     def _from_training(cls, pattern: str | None, trained: TrainedMerges, special_tokens: dict[str, int]) -> Tokenizer:
@@ -127,6 +132,7 @@ class Tokenizer:
         )
         self._set_trained(regex, trained, {})
         self.special_token_roles = {}  # the special tokens they named are gone
+        self.transformers_config = {}
         self.training_summary = {**count_summary, **merge_summary, "vocab_size": self.n_vocab}
 
     def get_pattern(self) -> str:
@@ -220,6 +226,7 @@ class Tokenizer:
         out._install(self._pattern, self._merges[:num_merges], token_bytes, ranks,
                      {s: first_special + i for i, s in enumerate(specials)})
         out.special_token_roles = dict(self.special_token_roles)
+        out.transformers_config = dict(self.transformers_config)
         if self.training_summary is not None:
             out.training_summary = {**self.training_summary, "vocab_size": out.n_vocab, "merges": num_merges,
                                     "truncated_from": self.n_vocab}
@@ -256,7 +263,8 @@ class Tokenizer:
 
         from .hf_format import tokenizer_json
 
-        return HFTokenizer.from_str(json.dumps(tokenizer_json(self._pattern, self._mergeable_ranks, self._special_tokens)))
+        return HFTokenizer.from_str(json.dumps(tokenizer_json(
+            self._pattern, self._mergeable_ranks, self._special_tokens, self.transformers_config.get("post_processor"))))
 
     def to_transformers(self, **roles: str | None):
         """A transformers `PreTrainedTokenizerFast` over `to_tokenizers()`; `roles` are bos_token,
@@ -264,7 +272,9 @@ class Tokenizer:
         from transformers import PreTrainedTokenizerFast
 
         chosen = self._roles(**roles)
-        return PreTrainedTokenizerFast(tokenizer_object=self.to_tokenizers(), clean_up_tokenization_spaces=False, **chosen)
+        settings = {"clean_up_tokenization_spaces": False,
+                    **{k: v for k, v in self.transformers_config.items() if k != "post_processor"}}
+        return PreTrainedTokenizerFast(tokenizer_object=self.to_tokenizers(), **settings, **chosen)
 
     # Files and the Hub ---------------------------------------------------------------
 
