@@ -11,6 +11,7 @@
 #endif
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "arrow_strings.hpp"
@@ -322,19 +323,31 @@ nb::tuple encode_word_counts(const PieceEncoder& encoder, const WordCounts& coun
 nb::tuple text_stats(nb::handle schema_capsule, nb::handle array_capsule) {
     std::vector<TextView> views;
     append_arrow(schema_capsule, array_capsule, views);
-    size_t documents = 0, bytes = 0, chars = 0, words = 0;
-    {
-        nb::gil_scoped_release release;
-        for (const TextView& view : views) {
+    struct Totals {
+        size_t documents = 0, bytes = 0, chars = 0, words = 0;
+    };
+    // Two halves on two threads: a batch is at most BATCH_BYTES, a few milliseconds of work.
+    auto tally = [&](size_t begin, size_t end, Totals& out) {
+        for (size_t i = begin; i < end; ++i) {
+            const TextView& view = views[i];
             if (view.kind == TextKind::Null) continue;
             const WordStats stats = utf8_word_stats(static_cast<const char*>(view.data), view.length);
-            ++documents;
-            bytes += view.length;
-            chars += stats.chars;
-            words += stats.words;
+            ++out.documents;
+            out.bytes += view.length;
+            out.chars += stats.chars;
+            out.words += stats.words;
         }
+    };
+    Totals first, second;
+    {
+        nb::gil_scoped_release release;
+        const size_t half = views.size() / 2;
+        std::thread helper(tally, half, views.size(), std::ref(second));
+        tally(0, half, first);
+        helper.join();
     }
-    return nb::make_tuple(documents, bytes, chars, words);
+    return nb::make_tuple(first.documents + second.documents, first.bytes + second.bytes,
+                          first.chars + second.chars, first.words + second.words);
 }
 
 nb::dict counts_to_dict(const WordCounts& counts) {
@@ -415,6 +428,28 @@ NB_MODULE(_core, m) {
              "byte_ids: 256 uint32 (the token of each byte); rules: 4 uint32 per rule (left, right, result, "
              "priority), the lowest priority applied first, the leftmost on ties; whole_tokens: (bytes, id) "
              "pairs taken whole without merging (HF's ignore_merges).")
+        .def_static(
+            "from_ranks",
+            [](nb::list token_bytes) {
+                std::vector<std::string> tokens;
+                tokens.reserve(token_bytes.size());
+                for (nb::handle item : token_bytes) {
+                    if (item.is_none()) {
+                        tokens.emplace_back();
+                    } else {
+                        nb::bytes b = nb::cast<nb::bytes>(item);
+                        tokens.emplace_back(b.c_str(), b.size());
+                    }
+                }
+                try {
+                    nb::gil_scoped_release release;
+                    return PieceEncoder::from_ranks(tokens);
+                } catch (const std::invalid_argument& e) {
+                    throw nb::value_error(e.what());
+                }
+            },
+            "token_bytes"_a,
+            "tiktoken's encoding of a rank table: token_bytes[id] (None for ids that are not byte sequences).")
         .def("encode", &encode_piece, "piece"_a, "The token ids of one piece (bytes).")
         .def("encode_counts", &encode_word_counts, "counts"_a, "num_threads"_a = 1,
              "(sum of count x tokens over the pieces, int64 usage count of every id as bytes, sum of count x bytes).")

@@ -31,8 +31,7 @@ PieceEncoder::PieceEncoder(std::vector<uint32_t> byte_ids, const std::vector<Mer
     }
     size_t capacity = 16;
     while (capacity < 2 * rules.size()) capacity *= 2;
-    keys_.assign(capacity, kEmpty);
-    rules_.assign(capacity, kNoRule);
+    slots_.assign(capacity, Slot{kEmpty, kNoRule});
     const size_t mask = capacity - 1;
     for (const MergeRule& r : rules) {
         if (r.left >= vocab_size_ || r.right >= vocab_size_ || r.result >= vocab_size_) {
@@ -41,26 +40,72 @@ PieceEncoder::PieceEncoder(std::vector<uint32_t> byte_ids, const std::vector<Mer
         if (r.priority == UINT32_MAX) throw std::invalid_argument("a merge's priority must be below 2^32 - 1");
         const uint64_t key = key_of(r.left, r.right);
         size_t i = mix64(key) & mask;
-        while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & mask;
+        while (slots_[i].key != kEmpty && slots_[i].key != key) i = (i + 1) & mask;
         // A pair listed twice takes its last rule, as HF's BPE model reads its merges into a map.
-        keys_[i] = key;
-        rules_[i] = {r.result, r.priority};
+        slots_[i] = {key, {r.result, r.priority}};
     }
-    whole_bytes_.reserve(whole_tokens.size());
-    whole_.reserve(whole_tokens.size());
-    for (auto& [bytes, id] : whole_tokens) {
-        if (id >= vocab_size_) throw std::invalid_argument("a token id is not below vocab_size");
-        whole_bytes_.push_back(std::move(bytes));
-        whole_.emplace(whole_bytes_.back(), id);
+    if (!whole_tokens.empty()) {
+        size_t slots = 16;
+        while (slots < 2 * whole_tokens.size()) slots *= 2;
+        whole_.assign(slots, WholeSlot{0, 0});
+        for (auto& [bytes, id] : whole_tokens) {
+            if (id >= vocab_size_) throw std::invalid_argument("a token id is not below vocab_size");
+            if (find_whole(bytes) != nullptr) continue;  // the first of two tokens with the same bytes
+            const uint64_t hash = hash_bytes(bytes.data(), bytes.size()) | 1;
+            size_t i = hash & (slots - 1);
+            while (whole_[i].hash != 0) i = (i + 1) & (slots - 1);
+            whole_[i] = {hash, static_cast<uint32_t>(whole_ids_.size())};
+            longest_whole_ = std::max(longest_whole_, bytes.size());
+            whole_bytes_.push_back(std::move(bytes));
+            whole_ids_.push_back(id);
+        }
     }
+}
+
+PieceEncoder PieceEncoder::from_ranks(const std::vector<std::string>& token_bytes) {
+    std::unordered_map<std::string_view, uint32_t> id_of;
+    id_of.reserve(token_bytes.size());
+    for (size_t id = 0; id < token_bytes.size(); ++id) {
+        if (!token_bytes[id].empty()) id_of.emplace(token_bytes[id], static_cast<uint32_t>(id));
+    }
+    std::vector<uint32_t> byte_ids(256);
+    for (int b = 0; b < 256; ++b) {
+        const char c = static_cast<char>(b);
+        auto it = id_of.find(std::string_view(&c, 1));
+        if (it == id_of.end()) throw std::invalid_argument("byte " + std::to_string(b) + " has no token");
+        byte_ids[static_cast<size_t>(b)] = it->second;
+    }
+    std::vector<MergeRule> rules;
+    std::vector<std::pair<std::string, uint32_t>> whole;
+    whole.reserve(id_of.size());
+    for (const auto& [bytes, id] : id_of) {
+        whole.emplace_back(std::string(bytes), id);
+        for (size_t cut = 1; cut < bytes.size(); ++cut) {
+            auto left = id_of.find(bytes.substr(0, cut));
+            if (left == id_of.end()) continue;
+            auto right = id_of.find(bytes.substr(cut));
+            if (right != id_of.end()) rules.push_back({left->second, right->second, id, id});
+        }
+    }
+    return PieceEncoder(std::move(byte_ids), rules, std::move(whole), token_bytes.size());
+}
+
+const uint32_t* PieceEncoder::find_whole(std::string_view piece) const {
+    if (whole_.empty()) return nullptr;
+    const uint64_t hash = hash_bytes(piece.data(), piece.size()) | 1;
+    const size_t mask = whole_.size() - 1;
+    for (size_t i = hash & mask; whole_[i].hash != 0; i = (i + 1) & mask) {
+        if (whole_[i].hash == hash && whole_bytes_[whole_[i].index] == piece) return &whole_ids_[whole_[i].index];
+    }
+    return nullptr;
 }
 
 const PieceEncoder::Rule& PieceEncoder::find(uint32_t left, uint32_t right) const {
     const uint64_t key = key_of(left, right);
-    const size_t mask = keys_.size() - 1;
+    const size_t mask = slots_.size() - 1;
     for (size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
-        if (keys_[i] == key) return rules_[i];
-        if (keys_[i] == kEmpty) return kNoRule;
+        if (slots_[i].key == key) return slots_[i].rule;
+        if (slots_[i].key == kEmpty) return kNoRule;
     }
 }
 
@@ -75,9 +120,8 @@ void PieceEncoder::encode(std::string_view piece, std::vector<uint32_t>& ids) co
     // Looked up after merging, and only when merging left several tokens: a
     // piece that merges into one token is that token already (token bytes are
     // unique), and most pieces do, so most pieces skip the lookup.
-    if (ids.size() > 1 && !whole_.empty()) {
-        auto it = whole_.find(piece);
-        if (it != whole_.end()) ids.assign(1, it->second);
+    if (ids.size() > 1 && piece.size() <= longest_whole_) {
+        if (const uint32_t* id = find_whole(piece)) ids.assign(1, *id);
     }
 }
 

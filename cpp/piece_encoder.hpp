@@ -34,6 +34,11 @@ public:
     PieceEncoder(std::vector<uint32_t> byte_ids, const std::vector<MergeRule>& rules,
                  std::vector<std::pair<std::string, uint32_t>> whole_tokens, size_t vocab_size);
 
+    // tiktoken's encoding of a rank table (token_bytes[id], empty for ids that
+    // are not byte sequences): a rule for every split of every token into two
+    // tokens, with the token's id as priority, and every token taken whole.
+    static PieceEncoder from_ranks(const std::vector<std::string>& token_bytes);
+
     // Replaces `ids` by the tokens of `piece`.
     void encode(std::string_view piece, std::vector<uint32_t>& ids) const;
     size_t vocab_size() const { return vocab_size_; }
@@ -49,10 +54,23 @@ private:
 
     std::vector<uint32_t> byte_ids_;
     // Open addressing on (left, right) -> rule, at most half full.
-    std::vector<uint64_t> keys_;
-    std::vector<Rule> rules_;
-    std::vector<std::string> whole_bytes_;  // what the keys of whole_ point into (never reallocated)
-    std::unordered_map<std::string_view, uint32_t> whole_;
+    // A slot keeps the key beside its rule: a lookup touches one cache line.
+    struct Slot {
+        uint64_t key;
+        Rule rule;
+    };
+    std::vector<Slot> slots_;
+    // Whole tokens in open addressing on their bytes' hash (at most half full), a piece longer
+    // than the longest of them never looked up.
+    struct WholeSlot {
+        uint64_t hash;  // 0: empty
+        uint32_t index;  // into whole_bytes_ and whole_ids_
+    };
+    const uint32_t* find_whole(std::string_view piece) const;
+    std::vector<WholeSlot> whole_;
+    std::vector<std::string> whole_bytes_;
+    std::vector<uint32_t> whole_ids_;
+    size_t longest_whole_ = 0;
     size_t vocab_size_;
 };
 

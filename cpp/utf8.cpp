@@ -1,5 +1,6 @@
 #include "utf8.hpp"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 
@@ -85,27 +86,36 @@ static bool multibyte_space(const unsigned char* s, size_t i, size_t size, size_
 }
 
 WordStats utf8_word_stats(const char* data, size_t size) {
-    // \t \n \v \f \r, U+001C..U+001F and the space: Python's ASCII whitespace.
-    static constexpr uint32_t kAsciiSpace = (1u << 9) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) |
-                                            (1u << 28) | (1u << 29) | (1u << 30) | (1u << 31);
+    // Each byte's class: 0 a non-space ASCII character, 1 ASCII white space (\t \n \v \f \r,
+    // U+001C..U+001F, the space: Python's), 2 a continuation byte, 3 the lead byte of a longer
+    // code point. A table lookup per byte, and branches only for non-ASCII text.
+    static const auto kClass = [] {
+        std::array<uint8_t, 256> table{};
+        for (int b = 0; b < 256; ++b) table[b] = b < 0x80 ? 0 : (b & 0xC0) == 0x80 ? 2 : 3;
+        for (int b : {9, 10, 11, 12, 13, 28, 29, 30, 31, 32}) table[b] = 1;
+        return table;
+    }();
     const auto* s = reinterpret_cast<const unsigned char*>(data);
     WordStats out;
-    bool in_word = false;
+    size_t space = 1;  // the text begins after white space
     for (size_t i = 0; i < size;) {
-        const unsigned char b = s[i];
-        bool space;
-        size_t length = 1;
-        if (b < 0x80) {
-            space = b == ' ' || (b < 32 && ((kAsciiSpace >> b) & 1));
-        } else if (is_continuation(b)) {
-            ++i;  // a stray continuation byte: part of no code point (not well-formed UTF-8)
+        const uint8_t kind = kClass[s[i]];
+        if (kind < 2) {
+            ++out.chars;
+            out.words += space & (kind ^ 1);  // a non-space after a space starts a word
+            space = kind;
+            ++i;
             continue;
-        } else {
-            space = multibyte_space(s, i, size, length);
         }
+        if (kind == 2) {  // a stray continuation byte: part of no code point (not well-formed UTF-8)
+            ++i;
+            continue;
+        }
+        size_t length;
+        const size_t is_space = multibyte_space(s, i, size, length) ? 1 : 0;
         ++out.chars;
-        if (!space && !in_word) ++out.words;
-        in_word = !space;
+        out.words += space & (is_space ^ 1);
+        space = is_space;
         i += length;
     }
     return out;

@@ -50,6 +50,8 @@ class ByteLevelBPE:
     rules: Rules | None = None
     whole_tokens: list[tuple[bytes, int]] = field(default_factory=list)
     unsupported: str | None = None  # why `pattern` is None
+    # tiktoken's merge order (lowest-ranked token first, every token whole) instead of `rules`.
+    from_ranks: bool = False
     # HF's Split keeps the text between the pattern's matches as pieces; tiktoken drops it.
     keeps_unmatched: bool = False
     # Text -> id of the tokens outside the byte-level vocabulary: tiktoken's and hfbpe's special
@@ -66,6 +68,8 @@ class ByteLevelBPE:
 
         if self.pattern is None:
             raise ValueError(f"{self.name} cannot be encoded piece by piece: {self.unsupported}")
+        if self.from_ranks:
+            return _core.PieceEncoder.from_ranks(self.token_bytes)
         return _core.PieceEncoder(
             np.asarray(self.byte_ids, dtype=np.uint32).tobytes(),
             np.ascontiguousarray(self.rules, dtype=np.uint32).tobytes(),
@@ -134,19 +138,10 @@ def _from_ranks(name: str, pattern: str, ranks: dict[bytes, int], specials: dict
     token_bytes: list[bytes | None] = [None] * n_vocab
     for token, rank in ranks.items():
         token_bytes[rank] = token
-    rules = []
-    for token, rank in ranks.items():
-        for cut in range(1, len(token)):
-            left = ranks.get(token[:cut])
-            if left is None:
-                continue
-            right = ranks.get(token[cut:])
-            if right is not None:
-                rules.append((left, right, rank, rank))
     missing = [b for b in range(256) if bytes([b]) not in ranks]
-    # tiktoken takes a piece that is a token as that token before merging anything.
-    bpe = ByteLevelBPE(name, pattern, token_bytes, {}, set(specials.values()), encode_texts,
-                       rules=np.array(rules, dtype=np.uint32).reshape(-1, 4), whole_tokens=list(ranks.items()))
+    # The rules (every split of every token, natively: see _core.PieceEncoder.from_ranks) are made
+    # when an encoder is asked for; tiktoken takes a piece that is a token whole before merging.
+    bpe = ByteLevelBPE(name, pattern, token_bytes, {}, set(specials.values()), encode_texts, from_ranks=True)
     bpe.special_names = dict(specials)
     reason = _pattern_problem(pattern) or (f"bytes without a token: {missing[:8]}" if missing else None)
     if reason is not None:
