@@ -44,3 +44,52 @@ def write_atomically(path: str | os.PathLike, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def exchange(a: str | os.PathLike, b: str | os.PathLike) -> None:
+    """Swaps two paths in one step (Linux renameat2 with RENAME_EXCHANGE): a reader sees either
+    both as they were or both swapped. OSError where the system cannot (then nothing changed)."""
+    import ctypes
+    import ctypes.util
+    import errno
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        raise OSError(errno.ENOSYS, "renameat2 is not available") from None
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+def link_tree(source: str | os.PathLike, destination: str | os.PathLike, skip: set[str]) -> None:
+    """Recreates every entry of `source` (but the names in `skip`, at its top) in `destination`
+    as hard links (folders made anew, symbolic links copied): nothing is copied, whatever size
+    the files are. OSError where links cannot be made (another file system)."""
+    from pathlib import Path
+
+    source, destination = Path(source), Path(destination)
+    for entry in os.scandir(source):
+        if entry.name in skip:
+            continue
+        target = destination / entry.name
+        if entry.is_symlink():
+            os.symlink(os.readlink(entry.path), target)
+        elif entry.is_dir():
+            os.mkdir(target)
+            os.chmod(target, entry.stat().st_mode & 0o7777)
+            link_tree(entry.path, target, set())
+        else:
+            os.link(entry.path, target)
+
+
+def fsync_directory(path: str | os.PathLike) -> None:
+    """Makes a folder's entries (new, renamed) durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -4,6 +4,7 @@ HF tokenizers and transformers all load to the same ids."""
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
 import shutil
@@ -11,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._files import make_public
+from ._files import exchange, fsync_directory, link_tree, make_public
 from .hf_format import tokenizer_json
 from .model_card import EVALUATION_CHART, EVALUATION_FILE, MERGES_CHART, evaluation_section, merges_section, model_card
 
@@ -146,11 +147,28 @@ def save_pretrained(tokenizer: Tokenizer, directory: str | os.PathLike, roles: d
             return target
         if not target.is_dir():
             raise NotADirectoryError(f"{target} exists and is not a directory")
-        for name in files:  # each file is replaced at once; other files in the folder are left alone
-            os.replace(staging / name, target / name)
+        # The folder's other files (a model's weights, its own card) join the staged folder as hard
+        # links, and the two folders are swapped in one step: the folder holds the old files or
+        # the new ones, never a mix, whatever fails where.
+        try:
+            link_tree(target, staging, skip=set(files))
+            fsync_directory(staging)
+            exchange(staging, target)
+        except OSError as error:
+            if error.errno not in _NO_SWAP:
+                raise
+            # No atomic swap on this system or file system (or no hard links to its files):
+            # each file is replaced at once instead.
+            for name in files:
+                os.replace(staging / name, target / name)
+        fsync_directory(target.parent)
         return target
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+# What renameat2 and link say where they cannot be used (not a failure of the save itself).
+_NO_SWAP = {errno.ENOSYS, errno.EINVAL, errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK}
 
 
 def load_folder(directory: Path) -> Tokenizer:

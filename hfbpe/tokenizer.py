@@ -293,7 +293,8 @@ class Tokenizer:
         Files: tokenizer.json, tokenizer_config.json, special_tokens_map.json
         (transformers' AutoTokenizer), tokenizer.tiktoken (tiktoken's rank
         file), hfbpe.json and README.md (a model card). They are written to a
-        temporary folder first: `directory` changes only once all of them exist.
+        temporary folder first: `directory` changes only once all of them exist, in one
+        step (an existing folder is swapped with the staged one, its other files kept).
         bos_token, eos_token, pad_token, unk_token: which special token plays
         each role for transformers; None keeps what this tokenizer was loaded
         with (no role at all for a freshly trained one).

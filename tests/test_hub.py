@@ -293,3 +293,83 @@ def test_push_to_a_new_branch(hub, tokenizer):
     other.push_to_hub("alice/tok", revision="v2", eos_token=None)  # the branch exists now: no error
     assert hfbpe.from_pretrained("alice/tok", revision="v2").mergeable_ranks == other.mergeable_ranks
     assert hfbpe.from_pretrained("alice/tok").mergeable_ranks == tokenizer.mergeable_ranks
+
+
+def _snapshot(folder):
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("step", ["open", "write", "fsync", "link", "exchange", "mkdir"])
+def test_a_save_that_fails_at_any_step_leaves_the_old_files_or_the_new(tmp_path, tokenizer, monkeypatch, step):
+    """A failure injected at every call of each step in turn: the folder is the old one, whole,
+    or (once the swap happened) the new one, whole; a model's files stay and nothing is left staged."""
+    import builtins
+
+    from hfbpe import _files
+
+    folder = tokenizer.save_pretrained(tmp_path / "tok")
+    (folder / "model.safetensors").write_bytes(b"weights" * 1000)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "config.json").write_text("{}")
+    before = _snapshot(folder)
+    other = hfbpe.train(["something else entirely"] * 3, 270, show_progress=False)
+    reference = other.save_pretrained(tmp_path / "reference")
+    after = {**before, **{k: v for k, v in _snapshot(reference).items()}}
+    real = {"open": builtins.open, "fsync": os.fsync, "link": os.link, "exchange": _files.exchange,
+            "mkdir": os.mkdir}
+    for k in range(1, 200):
+        calls = [0]
+
+        def fail_at_k(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == k:
+                raise OSError(28, "No space left on device")
+            return real[step if step != "write" else "open"](*args, **kwargs)
+
+        def open_failing_writes(path, mode="r", *args, **kwargs):
+            f = real["open"](path, mode, *args, **kwargs)
+            if "w" in mode and step == "write":
+                calls[0] += 1
+                if calls[0] == k:
+                    f.close()
+                    raise OSError(28, "No space left on device")
+            return f
+
+        with monkeypatch.context() as patch:
+            if step in ("open", "write"):
+                patch.setattr(builtins, "open", fail_at_k if step == "open" else open_failing_writes)
+            elif step == "exchange":
+                patch.setattr(hub_module, "exchange", fail_at_k)
+            elif step == "fsync":
+                patch.setattr(os, "fsync", fail_at_k)
+            else:
+                patch.setattr(os, step, fail_at_k)
+            try:
+                other.save_pretrained(folder)
+            except OSError:
+                # Old, whole; or new, whole, when only making the swap durable failed.
+                assert _snapshot(folder) in (before, after), (step, k)
+                assert sorted(p.name for p in tmp_path.iterdir()) == ["reference", "tok"]
+                continue
+        break  # the save got through: every call of this step was failed once before it
+    assert _snapshot(folder) == after
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reference", "tok"]
+
+
+def test_without_an_atomic_swap_files_are_replaced_one_by_one(tmp_path, tokenizer, monkeypatch):
+    import errno
+
+    folder = tokenizer.save_pretrained(tmp_path / "tok")
+    (folder / "keep.txt").write_text("mine")
+    swaps = []
+
+    def no_swap(a, b):
+        swaps.append((a, b))
+        raise OSError(errno.ENOSYS, "renameat2 is not available")
+
+    monkeypatch.setattr(hub_module, "exchange", no_swap)
+    other = hfbpe.train(["something else entirely"] * 3, 270, show_progress=False)
+    other.save_pretrained(folder)
+    assert swaps and hfbpe.from_pretrained(folder).merges == other.merges
+    assert (folder / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tok"]
