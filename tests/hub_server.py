@@ -49,7 +49,7 @@ try:  # PyYAML is a dependency of huggingface_hub; without it every front matter
 except ImportError:  # pragma: no cover
     yaml = None
 
-__all__ = ["Commit", "FakeHub", "RepoStore", "hub_client", "patch_hub_client"]
+__all__ = ["Commit", "FakeHub", "Fault", "RepoStore", "hub_client", "patch_hub_client"]
 
 URL_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
 # Repo URLs on the website and in /resolve: models have no prefix.
@@ -316,6 +316,9 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         self.hub.requests.append((self.command, self.path))
         try:
             self.body = self._read_body()  # always drain it, or the next request on this connection breaks
+            fault = self.hub._take_fault(self.command, url.path)
+            if fault is not None and self._inject(fault):
+                return
             self._route()
         except HubError as e:
             self._send_error(e)
@@ -325,6 +328,32 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             text = traceback.format_exc()
             self.hub.server_errors.append(text)
             self._send_json(500, {"error": f"FakeHub crashed:\n{text}"})
+
+    def _inject(self, fault: "Fault") -> bool:
+        """Acts out `fault`; True when the request is answered (or dropped) by it."""
+        if fault.kind == "stall":
+            import time
+
+            time.sleep(fault.seconds)
+            return False  # then answered as usual, too late for a client with a timeout
+        if fault.kind == "drop":
+            # Headers promising a body, half of one, and the connection closed under the client.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"partial": ')
+            self.wfile.flush()
+            self.close_connection = True
+            import socket
+
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True
+        self._send_json(fault.status, {"error": f"injected {fault.status}"})
+        return True
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -741,6 +770,21 @@ def parse_range(header: str, size: int) -> Optional[tuple]:
 # The server
 
 
+@dataclasses.dataclass
+class Fault:
+    """What the fake does instead of answering a matching request: an HTTP `status` (500, 503,
+    ...), "drop" (headers and half a body, then the connection closed) or "stall" (`seconds` of
+    silence before the real answer), for the next `times` requests whose method is `method` and
+    whose path matches the regex `path`."""
+
+    method: str
+    path: str
+    kind: str = "status"
+    status: int = 503
+    times: int = 1
+    seconds: float = 0.0
+
+
 class FakeHub:
     """A fake Hugging Face Hub on 127.0.0.1, port chosen by the OS.
 
@@ -756,6 +800,8 @@ class FakeHub:
         self.store = RepoStore()
         self.requests: list = []
         self.server_errors: list = []
+        self.faults: list = []
+        self._faults_lock = threading.Lock()
         self._host = host
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
@@ -790,6 +836,23 @@ class FakeHub:
             raise RuntimeError("FakeHub is not running: call start() first")
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def inject(self, method: str, path: str, kind: str = "status", *, status: int = 503, times: int = 1,
+               seconds: float = 0.0) -> Fault:
+        """Makes the next `times` `method` requests whose path matches the regex `path` fail as
+        `kind` says (see Fault); returns the Fault, whose `times` counts down as it strikes."""
+        fault = Fault(method, path, kind, status, times, seconds)
+        with self._faults_lock:
+            self.faults.append(fault)
+        return fault
+
+    def _take_fault(self, method: str, path: str) -> Optional[Fault]:
+        with self._faults_lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == method and re.search(fault.path, path):
+                    fault.times -= 1
+                    return fault
+        return None
 
     def repo_url(self, repo_type: str, repo_id: str) -> str:
         return f"{self.endpoint}/{URL_PREFIX[repo_type]}{repo_id}"
