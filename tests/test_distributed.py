@@ -85,3 +85,45 @@ def test_lists_and_arrow_on_the_cluster(client, texts):
 def test_max_chars_is_refused_on_a_cluster(client, texts):
     with pytest.raises(ValueError, match="max_chars takes a prefix of the data in order"):
         train(texts, client=client, max_chars=1000)
+
+
+def test_a_worker_killed_while_counting_changes_nothing(client, texts, tmp_path):
+    """The first task to read the third shard kills its worker process; Dask runs the task again
+    elsewhere (the nanny restarts the worker). Tasks are pure and their tables are added once:
+    the merges and the documents and bytes counted equal a local run's."""
+    import os
+
+    from datasets import IterableDataset
+
+    marker = str(tmp_path / "killed-once")
+    shards = [texts[i::6] for i in range(6)]
+
+    def generate(shards, marker):
+        import os as _os
+
+        for shard in shards:
+            if shard is third and not _os.path.exists(marker):
+                open(marker, "w").close()
+                _os._exit(1)  # the worker process dies in the middle of its shard
+            for text in shard:
+                yield {"text": text}
+
+    third = shards[2]
+    stream = IterableDataset.from_generator(generate, gen_kwargs={"shards": shards, "marker": marker})
+    remote = train(stream, client=client)
+    assert os.path.exists(marker)  # a worker did die
+    local = train(stream)
+    assert remote.merges == local.merges
+    for key in ("documents", "bytes", "chars"):
+        assert remote.training_summary[key] == local.training_summary[key] == (
+            len(texts) if key == "documents" else sum(len(t.encode()) if key == "bytes" else len(t) for t in texts))
+
+
+def test_a_corrupt_shard_on_the_cluster_names_the_file(client, texts, tmp_path):
+    for i in range(3):
+        pq.write_table(pa.table({"text": texts[i::3]}), tmp_path / f"part{i}.parquet")
+    (tmp_path / "part1.parquet").write_bytes(b"PAR1 this is not parquet")
+    streamed = load_dataset("parquet", data_files=sorted(str(p) for p in tmp_path.glob("*.parquet")),
+                            split="train", streaming=True)
+    with pytest.raises(Exception, match=r"part1\.parquet"):
+        train(streamed, client=client)
