@@ -95,33 +95,27 @@ def save(tokenizer: hfbpe.Tokenizer, output: Path) -> None:
     # <|bos|> is nanochat's document delimiter; naming it lets transformers' AutoTokenizer know it too.
     tokenizer.save_pretrained(output, bos_token="<|bos|>")
     # nanochat's RustBPETokenizer.from_directory does pickle.load(open(dir/"tokenizer.pkl")) and wants a
-    # tiktoken Encoding. Write it under a temporary name and rename it, so an interrupted run never
-    # leaves a truncated pickle where nanochat would load it.
+    # tiktoken Encoding.
     encoding = tokenizer.to_tiktoken(name="nanochat")
-    tmp = output / f".tokenizer.pkl.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as f:
-            pickle.dump(encoding, f)
-        os.replace(tmp, output / "tokenizer.pkl")
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_staged(output / "tokenizer.pkl", lambda f: pickle.dump(encoding, f))
     # Bytes per id from the raw token bytes (decoding would count a partial UTF-8 token as U+FFFD).
     lengths = np.asarray(tokenizer.token_byte_lengths(), dtype=np.int32)
-    tmp = output / f".token_bytes.npy.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as f:
-            np.save(f, lengths)
-        os.replace(tmp, output / "token_bytes.npy")
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_staged(output / "token_bytes.npy", lambda f: np.save(f, lengths))
     try:
         import torch
     except ImportError:
         return
-    tmp = output / f".token_bytes.pt.{os.getpid()}.tmp"
+    write_staged(output / "token_bytes.pt", lambda f: torch.save(torch.from_numpy(lengths), f))
+
+
+def write_staged(path: Path, write: Any) -> None:
+    """write(file) under a temporary name, then renamed to `path`: an interrupted run never
+    leaves a truncated file where nanochat would load it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        torch.save(torch.from_numpy(lengths), tmp)
-        os.replace(tmp, output / "token_bytes.pt")
+        with open(tmp, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 

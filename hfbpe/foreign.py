@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .hf_format import byte_to_char
-from .hub import CONFIG_FILE, HF_TOKENIZER_FILE, from_pretrained
+from .hub import CONFIG_FILE, HF_TOKENIZER_FILE, from_pretrained, hub_repo_id
 from .patterns import GPT2
 from .tokenizer import Tokenizer
 
@@ -46,6 +46,7 @@ class ByteLevelBPE:
     special_ids: set[int]
     # The tokenizer's own ids of whole texts (the exact reference), batched.
     encode_texts: Callable[[list[str]], list[list[int]]]
+    # HF's merge order (when not from_ranks): the token of each byte and the rules.
     byte_ids: list[int] | None = None
     rules: Rules | None = None
     whole_tokens: list[tuple[bytes, int]] = field(default_factory=list)
@@ -113,9 +114,7 @@ def _from_location(location: str | os.PathLike, name: str | None) -> ByteLevelBP
         raise FileNotFoundError(f"{path} holds neither {CONFIG_FILE} nor {HF_TOKENIZER_FILE}")
     if path.is_file() and path.name.endswith(".json"):
         return _from_hf_file(path, label)
-    repo_id = str(location)
-    if path.exists() or repo_id.startswith(("/", "./", "../", "~")) or repo_id.count("/") > 1:
-        raise FileNotFoundError(f"{repo_id}: no such folder (and not a Hub repo id such as 'user/name')")
+    repo_id = hub_repo_id(location)
     from huggingface_hub import hf_hub_download
 
     return _from_hf_file(Path(hf_hub_download(repo_id, HF_TOKENIZER_FILE)), label)
@@ -146,8 +145,6 @@ def _from_ranks(name: str, pattern: str, ranks: dict[bytes, int], specials: dict
     reason = _pattern_problem(pattern) or (f"bytes without a token: {missing[:8]}" if missing else None)
     if reason is not None:
         bpe.pattern, bpe.unsupported = None, reason
-    else:
-        bpe.byte_ids = [ranks[bytes([b])] for b in range(256)]
     return bpe
 
 

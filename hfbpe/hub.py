@@ -209,13 +209,20 @@ def from_pretrained(
     path = Path(repo_id_or_path).expanduser()
     if path.is_dir():
         return load_folder(path)
-    repo_id = str(repo_id_or_path)
-    if path.exists() or repo_id.startswith(("/", "./", "../", "~")) or repo_id.count("/") > 1:
-        raise FileNotFoundError(f"{repo_id}: no such folder (and not a Hub repo id such as 'user/name')")
+    repo_id = hub_repo_id(repo_id_or_path)
     from huggingface_hub import hf_hub_download
 
     config_path = hf_hub_download(repo_id, CONFIG_FILE, revision=revision, token=token)
     return load_folder(Path(config_path).parent)
+
+
+def hub_repo_id(location: str | os.PathLike) -> str:
+    """`location`, which is not a folder, as a Hub repo id ("user/name"); FileNotFoundError when it
+    reads as a path instead (a file, or absolute, relative or with more than one slash)."""
+    path, repo_id = Path(location).expanduser(), str(location)
+    if path.exists() or repo_id.startswith(("/", "./", "../", "~")) or repo_id.count("/") > 1:
+        raise FileNotFoundError(f"{repo_id}: no such folder (and not a Hub repo id such as 'user/name')")
+    return repo_id
 
 
 def push_to_hub(

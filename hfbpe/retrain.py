@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .foreign import read_tokenizer
-from .hub import CONFIG_FILE, HF_CONFIG_FILE, HF_TOKENIZER_FILE, ROLES, from_pretrained
+from .hub import CONFIG_FILE, HF_CONFIG_FILE, HF_TOKENIZER_FILE, ROLES, from_pretrained, hub_repo_id
 from .tokenizer import Tokenizer
 from .training import train, train_from_counts
 from .word_counts import WordCounts
@@ -102,9 +102,7 @@ def _shape_of_location(location: str | os.PathLike) -> Shape:
         if not tokenizer_file.is_file():
             raise FileNotFoundError(f"{path} holds neither {CONFIG_FILE} nor {HF_TOKENIZER_FILE}")
     else:
-        repo_id = str(location)
-        if path.exists() or repo_id.startswith(("/", "./", "../", "~")) or repo_id.count("/") > 1:
-            raise FileNotFoundError(f"{repo_id}: no such folder (and not a Hub repo id such as 'user/name')")
+        repo_id = hub_repo_id(location)
         from huggingface_hub import hf_hub_download
         from huggingface_hub.errors import EntryNotFoundError
 
