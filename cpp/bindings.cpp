@@ -185,8 +185,25 @@ void return_free_memory() {
 #endif
 }
 
-nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool release_counts, int num_threads) {
+nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool release_counts, int num_threads,
+                nb::object start_tokens, const PieceEncoder* start_encoder) {
     TrainResult result;
+    TrainStart start;
+    const bool from_start = !start_tokens.is_none();
+    if (from_start != (start_encoder != nullptr)) {
+        throw nb::value_error("start_tokens and start_encoder go together");
+    }
+    if (from_start) {
+        for (nb::handle item : start_tokens) {
+            if (item.is_none()) {
+                start.tokens.emplace_back();
+            } else {
+                nb::bytes b = nb::cast<nb::bytes>(item);
+                start.tokens.emplace_back(b.c_str(), b.size());
+            }
+        }
+        start.encoder = start_encoder;
+    }
     {
         nb::gil_scoped_release release;
         auto on_progress = [&](size_t merges_done) {
@@ -197,18 +214,24 @@ nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool
         auto words_loaded = [&] {
             if (release_counts) return_free_memory();
         };
-        result = train_bpe(counts, num_merges, num_threads, on_progress, release_counts, words_loaded);
+        try {
+            result = train_bpe(counts, num_merges, num_threads, on_progress, release_counts, words_loaded,
+                               from_start ? &start : nullptr);
+        } catch (const std::invalid_argument& e) {
+            throw nb::value_error(e.what());
+        }
     }
-    nb::list merges, token_bytes, merge_counts;
+    nb::list merges, token_bytes, merge_counts, skipped;
     for (const Merge& m : result.merges) {
         merges.append(nb::make_tuple(m.left, m.right));
         merge_counts.append(m.count);
     }
-    for (size_t id = 256; id < result.tokens.size(); ++id) {
+    for (size_t id = result.first_new; id < result.tokens.size(); ++id) {
         token_bytes.append(nb::bytes(result.tokens[id].data(), result.tokens[id].size()));
     }
+    for (const Merge& m : result.skipped) skipped.append(nb::make_tuple(m.left, m.right, m.count));
     return nb::make_tuple(merges, result.words, result.setup_seconds, result.loop_seconds, token_bytes,
-                          result.memory_bytes, merge_counts);
+                          result.memory_bytes, merge_counts, skipped);
 }
 
 // The counts as three flat buffers (piece bytes back to back, n + 1 int64
@@ -453,6 +476,18 @@ NB_MODULE(_core, m) {
         .def("encode", &encode_piece, "piece"_a, "The token ids of one piece (bytes).")
         .def("encode_counts", &encode_word_counts, "counts"_a, "num_threads"_a = 1,
              "(sum of count x tokens over the pieces, int64 usage count of every id as bytes, sum of count x bytes).")
+        .def(
+            "first_difference",
+            [](const PieceEncoder& self, const PieceEncoder& other, const WordCounts& counts) -> nb::object {
+                std::optional<std::string> found;
+                {
+                    nb::gil_scoped_release release;
+                    found = first_difference(counts, self, other, check_signals);
+                }
+                if (!found) return nb::none();
+                return nb::bytes(found->data(), found->size());
+            },
+            "other"_a, "counts"_a, "The first piece of `counts` this encoder and `other` encode differently, or None.")
         .def_prop_ro("vocab_size", &PieceEncoder::vocab_size);
 
     m.def("text_stats", &text_stats, "schema_capsule"_a, "array_capsule"_a,
@@ -462,9 +497,12 @@ NB_MODULE(_core, m) {
           "The native splitter's flag byte of every code point (see cpp/unicode_classes.py), as bytes.");
 
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(), "release_counts"_a = false,
-          "num_threads"_a = 1,
+          "num_threads"_a = 1, "start_tokens"_a = nb::none(), "start_encoder"_a.none() = nb::none(),
           "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds, "
-          "the bytes of each merged token, the bytes the trainer's tables held, the count of each merged pair). "
+          "the bytes of each merged token, the bytes the trainer's tables held, the count of each merged pair, "
+          "the (left, right, count) of each pair skipped because its bytes already were a token). "
+          "start_tokens (the bytes of every id, None where an id is no byte sequence) and start_encoder "
+          "(a PieceEncoder into those ids) continue an existing vocabulary: new ids follow its last one. "
           "With release_counts, `counts` is emptied shard by shard as the words are loaded, to free its memory; "
           "with num_threads > 1 the largest merges use a second thread.");
 }

@@ -232,4 +232,20 @@ EncodedCounts encode_counts(const WordCounts& counts, const PieceEncoder& encode
     return out;
 }
 
+std::optional<std::string> first_difference(const WordCounts& counts, const PieceEncoder& a, const PieceEncoder& b,
+                                            const std::function<void()>& poll) {
+    std::vector<uint32_t> ids_a, ids_b;
+    std::optional<std::string> found;
+    for (size_t s = 0; s < WordCounts::kShards && !found; ++s) {
+        counts.shard(s).for_each([&](std::string_view piece, int64_t) {
+            if (found) return;
+            a.encode(piece, ids_a);
+            b.encode(piece, ids_b);
+            if (ids_a != ids_b) found.emplace(piece);
+        });
+        if (poll) poll();
+    }
+    return found;
+}
+
 }  // namespace hfbpe

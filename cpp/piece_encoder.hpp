@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -84,5 +85,10 @@ struct EncodedCounts {
 // between them); `poll` runs on the calling thread meanwhile (see run_on_threads).
 EncodedCounts encode_counts(const WordCounts& counts, const PieceEncoder& encoder, int num_threads,
                             const std::function<void()>& poll);
+
+// The first piece of `counts` (in their order) that `a` and `b` encode
+// differently, if any; `poll` runs between shards on the calling thread.
+std::optional<std::string> first_difference(const WordCounts& counts, const PieceEncoder& a, const PieceEncoder& b,
+                                            const std::function<void()>& poll);
 
 }  // namespace hfbpe

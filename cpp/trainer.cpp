@@ -15,132 +15,14 @@
 #endif
 
 #include "dary_heap.hpp"
-#include "hash.hpp"
 #include "helper_thread.hpp"
+#include "pair_index.hpp"
 #include "page_array.hpp"
 
 namespace hfbpe {
 namespace {
 
-using PairKey = uint64_t;  // left << 32 | right: ordering keys orders pairs as (left, right) tuples
-
-PairKey pair_key(uint32_t left, uint32_t right) { return (static_cast<uint64_t>(left) << 32) | right; }
-uint32_t left_of(PairKey key) { return static_cast<uint32_t>(key >> 32); }
-uint32_t right_of(PairKey key) { return static_cast<uint32_t>(key); }
-
-constexpr uint32_t kUntracked = std::numeric_limits<uint32_t>::max();
-
-// Dense numbering of the tracked pairs, so that per-pair state lives in plain
-// vectors indexed by pair number.
-class PairIndex {
-public:
-    // The pair's number, or kUntracked.
-    uint32_t find(PairKey key) const {
-        if (slots_.empty()) return kUntracked;
-        const uint32_t slot = slots_[slot_of(key)];
-        return slot == 0 ? kUntracked : slot - 1;
-    }
-
-    uint32_t find_or_add(PairKey key) {
-        if (2 * (keys_.size() + 1) > slots_.size()) grow();
-        uint32_t& slot = slots_[slot_of(key)];
-        if (slot == 0) {
-            keys_.push_back(key);
-            slot = static_cast<uint32_t>(keys_.size());
-        }
-        return slot - 1;
-    }
-    PairKey key(uint32_t index) const { return keys_[index]; }
-    size_t size() const { return keys_.size(); }
-    size_t memory_bytes() const { return slots_.capacity() * sizeof(uint32_t) + keys_.capacity() * sizeof(PairKey); }
-
-private:
-    // Where `key` is, or the empty slot where it would go (linear probing).
-    size_t slot_of(PairKey key) const {
-        const size_t mask = slots_.size() - 1;
-        size_t i = mix64(key) & mask;
-        while (slots_[i] != 0 && keys_[slots_[i] - 1] != key) i = (i + 1) & mask;
-        return i;
-    }
-
-    void grow() {
-        const size_t capacity = slots_.empty() ? 1024 : 2 * slots_.size();
-        if (capacity / 2 >= kUntracked) throw std::length_error("too many distinct pairs");
-        slots_.assign(capacity, 0);
-        const size_t mask = capacity - 1;
-        for (size_t index = 0; index < keys_.size(); ++index) {
-            size_t i = mix64(keys_[index]) & mask;
-            while (slots_[i] != 0) i = (i + 1) & mask;
-            slots_[i] = static_cast<uint32_t>(index + 1);
-        }
-    }
-
-    std::vector<uint32_t> slots_;  // pair number + 1, 0 when empty
-    std::vector<PairKey> keys_;
-};
-
-struct Candidate {
-    int64_t count;
-    PairKey pair;
-};
-
-// The tie-break that makes the result reproducible: higher count first, then
-// the smaller (left, right) pair.
-struct BetterCandidate {
-    bool operator()(const Candidate& a, const Candidate& b) const {
-        return a.count != b.count ? a.count > b.count : a.pair < b.pair;
-    }
-};
-
-void checked_increase(int64_t& total, int64_t delta) {
-    // A pair can occur more often than any single piece (a word holds it
-    // several times), so its count can overflow even when piece counts do not.
-    if (__builtin_add_overflow(total, delta, &total)) [[unlikely]] {
-        throw std::overflow_error("a pair count overflows a signed 64-bit integer");
-    }
-}
-
-// The count below which a pair can never be merged in the first `num_merges`
-// merges: the count of the num_merges-th most frequent word (of two or more
-// bytes). Before merge k, only k - 1 tokens exist beyond the bytes, so at
-// least one of those num_merges words is still two or more tokens and holds
-// a pair at least that frequent: every merge's count is at least this.
-// A pair's count is largest when the pair first appears (merges only remove
-// occurrences of existing pairs; new occurrences always involve the new
-// token), so a pair that appears with a smaller count never needs tracking.
-// The num_merges largest counts seen, in a min-heap: the count of the
-// num_merges-th most frequent word without a list of every word's count
-// (8 bytes a word, on tens of millions of words). Most words are rare and
-// fail the first comparison.
-class LargestCounts {
-public:
-    explicit LargestCounts(size_t n) : n_(n) { heap_.reserve(n); }
-    void add(int64_t count) {
-        if (n_ == 0) return;
-        if (heap_.size() < n_) {
-            heap_.push_back(count);
-            std::push_heap(heap_.begin(), heap_.end(), std::greater<int64_t>());
-        } else if (count > heap_.front()) {
-            std::pop_heap(heap_.begin(), heap_.end(), std::greater<int64_t>());
-            heap_.back() = count;
-            std::push_heap(heap_.begin(), heap_.end(), std::greater<int64_t>());
-        }
-    }
-    void absorb(const LargestCounts& other) {
-        for (int64_t c : other.heap_) add(c);
-    }
-    // The n-th largest count, or 0 if fewer than n were seen.
-    int64_t nth() const { return heap_.size() < n_ || n_ == 0 ? 0 : heap_.front(); }
-
-private:
-    size_t n_;
-    std::vector<int64_t> heap_;
-};
-
-int64_t lowest_mergeable_count(const LargestCounts& largest, size_t num_merges) {
-    if (num_merges == 0) return std::numeric_limits<int64_t>::max();  // nothing to track
-    return std::max<int64_t>(largest.nth(), 1);
-}
+using namespace trainer_detail;
 
 // Symbol is the type of a token id inside the words: uint16_t when the
 // vocabulary fits in 65,536 ids, which halves the memory the merge loop walks.
@@ -149,11 +31,38 @@ class Trainer {
 public:
     // Copies the words out of `counts`; after this the trainer never reads them
     // again. With num_threads > 1 the largest merges use a second thread.
-    Trainer(WordCounts& counts, size_t num_merges, int num_threads, bool release_counts) {
+    Trainer(WordCounts& counts, size_t num_merges, int num_threads, bool release_counts, const TrainStart* start)
+        : start_(start) {
         if (num_threads > 1) helper_ = std::make_unique<HelperThread>();
-        tokens_.reserve(256);
-        for (int b = 0; b < 256; ++b) add_token(std::string(1, static_cast<char>(b)));
+        if (start_ == nullptr) {
+            tokens_.reserve(256);
+            for (int b = 0; b < 256; ++b) add_token(std::string(1, static_cast<char>(b)));
+        } else {
+            tokens_.reserve(start_->tokens.size());
+            for (const std::string& bytes : start_->tokens) add_token(bytes);
+            // The bound of lowest_mergeable_count assumes every merge makes a
+            // token: with skipped pairs a word can be left with no mergeable
+            // pair, so every pair is tracked.
+        }
+        first_new_ = static_cast<uint32_t>(tokens_.size());
         load_words(counts, num_merges, release_counts);
+    }
+
+    // Every pair of every word, counted through the pair index: words that
+    // start as a vocabulary's tokens have pairs of any two ids.
+    void count_token_pairs() {
+        for (size_t w = 0; w < words_end_; w += units_of(static_cast<uint32_t>(w))) {
+            const uint32_t word = static_cast<uint32_t>(w);
+            const Symbol* s = symbols_of(word);
+            const int64_t count = count_of(word);
+            for (uint32_t i = 0; i + 1 < size_of(word); ++i) {
+                const uint32_t index = track(pair_key(s[i], s[i + 1]));
+                checked_increase(pair_count_[index], count);
+                std::vector<uint32_t>& words = pair_words_[index];
+                if (words.empty() || words.back() != word) words.push_back(word);
+            }
+        }
+        for (uint32_t index = 0; index < pair_count_.size(); ++index) heap_.push({pair_count_[index], pairs_.key(index)});
     }
 
     // Before any merge every symbol is a byte, so every pair is one of 65,536:
@@ -162,6 +71,7 @@ public:
     // Each of the two passes is done in two halves of the words (side by
     // side); the second half writes its words after the first half's.
     void count_pairs() {
+        if (start_ != nullptr) return count_token_pairs();
         constexpr size_t kBytePairs = 256 * 256;
         struct Half {
             uint32_t begin, end;  // word handles
@@ -237,7 +147,7 @@ private:
     size_t units_of(uint32_t w) const { return units_for(size_of(w)); }
 
     void add_token(std::string bytes) {
-        token_ids_.emplace(bytes, static_cast<uint32_t>(tokens_.size()));
+        if (!bytes.empty()) token_ids_.emplace(bytes, static_cast<uint32_t>(tokens_.size()));
         tokens_.push_back(std::move(bytes));
     }
 
@@ -248,9 +158,16 @@ private:
     // committed as they are written, so the two do not add up.
     void load_words(WordCounts& counts, size_t num_merges, bool release) {
         constexpr size_t kShards = WordCounts::kShards;
-        auto for_each_word = [&](size_t shard, auto&& f) {
+        // A word's symbols: its bytes, or the start's tokens of it. Encoding
+        // twice (once to size the array, once to fill it) costs less than
+        // holding every encoded word until the array is sized.
+        std::vector<uint32_t> encoded[2];
+        auto for_each_word = [&](int half, size_t shard, auto&& f) {
             counts.shard(shard).for_each([&](std::string_view piece, int64_t count) {
-                if (piece.size() >= 2 && count > 0) f(piece, count);
+                if (piece.size() < 2 || count <= 0) return;
+                if (start_ == nullptr) return f(piece, count, piece.size());
+                start_->encoder->encode(piece, encoded[half]);
+                if (encoded[half].size() >= 2) f(piece, count, encoded[half].size());
             });
         };
         // Sized exactly first: this array is a large part of the trainer's
@@ -263,10 +180,10 @@ private:
         };
         in_halves([&](int half, size_t begin, size_t end) {
             for (size_t shard = begin; shard < end; ++shard) {
-                for_each_word(shard, [&](std::string_view piece, int64_t count) {
+                for_each_word(half, shard, [&](std::string_view, int64_t count, size_t size) {
                     largest[half].add(count);
                     ++words[half];
-                    shard_start[shard + 1] += units_for(piece.size());
+                    shard_start[shard + 1] += units_for(size);
                 });
             }
         });
@@ -277,22 +194,26 @@ private:
             throw std::length_error("the distinct pieces hold more than 16 GiB: too many for the trainer's word handles");
         }
         cells_ = PageArray<Symbol>(words_end_ * kCellsPerUnit + kScanSlack);  // first_occurrence reads past a word
-        in_halves([&](int, size_t begin, size_t end) {
+        in_halves([&](int half, size_t begin, size_t end) {
             for (size_t shard = begin; shard < end; ++shard) {
                 uint32_t word = static_cast<uint32_t>(shard_start[shard]);
-                for_each_word(shard, [&](std::string_view piece, int64_t count) {
+                for_each_word(half, shard, [&](std::string_view piece, int64_t count, size_t size) {
                     std::memcpy(header(word), &count, sizeof(count));
-                    set_size(word, static_cast<uint32_t>(piece.size()));
+                    set_size(word, static_cast<uint32_t>(size));
                     Symbol* symbols = symbols_of(word);
-                    for (size_t k = 0; k < piece.size(); ++k) symbols[k] = static_cast<unsigned char>(piece[k]);
-                    word += static_cast<uint32_t>(units_for(piece.size()));
+                    if (start_ == nullptr) {
+                        for (size_t k = 0; k < size; ++k) symbols[k] = static_cast<unsigned char>(piece[k]);
+                    } else {
+                        for (size_t k = 0; k < size; ++k) symbols[k] = static_cast<Symbol>(encoded[half][k]);
+                    }
+                    word += static_cast<uint32_t>(units_for(size));
                 });
                 if (release) counts.shard(shard).release();
             }
         });
         num_words_ = words[0] + words[1];
         largest[0].absorb(largest[1]);
-        min_count_ = lowest_mergeable_count(largest[0], num_merges);
+        min_count_ = start_ == nullptr ? lowest_mergeable_count(largest[0], num_merges) : 1;
     }
 
     // Numbers a pair for tracking: count, word list and heap entries.
@@ -615,12 +536,16 @@ private:
     DaryHeap<Candidate, 8, BetterCandidate> heap_;
     std::vector<std::string> tokens_;
     std::unordered_map<std::string, uint32_t> token_ids_;
+    const TrainStart* start_ = nullptr;
+    uint32_t first_new_ = 256;
+    std::vector<bool> skipped_;  // by pair number: a pair whose bytes were a token when it came up
 };
 
 template <class Symbol>
 TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(size_t)>& progress) {
     TrainResult result;
     result.words = num_words_;
+    result.first_new = first_new_;
     using Clock = std::chrono::steady_clock;
     auto last_report = Clock::now();
 
@@ -628,6 +553,7 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
         const Candidate top = heap_.pop();
         const uint32_t index = pairs_.find(top.pair);
         const int64_t current = pair_count_[index];
+        if (index < skipped_.size() && skipped_[index]) continue;
         if (top.count != current) {
             // Stale: the stored count is no longer the pair's count. Put it
             // back with the true one; it only comes out once no pair beats it.
@@ -636,6 +562,18 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
         }
         const uint32_t left = left_of(top.pair), right = right_of(top.pair);
         std::string bytes = tokens_[left] + tokens_[right];
+        if (start_ != nullptr && token_ids_.count(bytes) != 0) {
+            // A vocabulary that was not trained on these words can reach a
+            // token by another split than the words do ("a"+"bc" for a token
+            // made as "ab"+"c"). Merging would give one token two ids: the pair
+            // is never merged. Its count only falls from here on (both its
+            // tokens exist already, so no merge creates new occurrences), so
+            // dropping its one heap entry drops it for good.
+            if (skipped_.size() <= index) skipped_.resize(pair_count_.size(), false);
+            skipped_[index] = true;
+            result.skipped.push_back({left, right, current});
+            continue;
+        }
         if (token_ids_.count(bytes) != 0) {
             // Impossible (see README, "A merge never recreates a token"), and the
             // untracked pairs rely on it: a merged token is always new.
@@ -663,10 +601,10 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
 template <class Symbol>
 TrainResult train_with(WordCounts& counts, size_t num_merges, int num_threads,
                        const std::function<void(size_t)>& progress, bool release_counts,
-                       const std::function<void()>& words_loaded) {
+                       const std::function<void()>& words_loaded, const TrainStart* from) {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    Trainer<Symbol> trainer(counts, num_merges, num_threads, release_counts);
+    Trainer<Symbol> trainer(counts, num_merges, num_threads, release_counts, from);
     if (words_loaded) words_loaded();  // before the pair lists, the trainer's other large allocation
     trainer.count_pairs();
     const size_t setup_bytes = trainer.memory_bytes();
@@ -680,11 +618,21 @@ TrainResult train_with(WordCounts& counts, size_t num_merges, int num_threads,
 
 TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
                       const std::function<void(size_t)>& progress, bool release_counts,
-                      const std::function<void()>& words_loaded) {
-    if (num_merges <= 65536 - 256) {
-        return train_with<uint16_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded);
+                      const std::function<void()>& words_loaded, const TrainStart* start) {
+    const size_t first_new = start == nullptr ? 256 : start->tokens.size();
+    if (start != nullptr) {
+        if (start->encoder == nullptr) throw std::invalid_argument("a start vocabulary needs its encoder");
+        if (start->encoder->vocab_size() > first_new) {
+            throw std::invalid_argument("the start's encoder produces ids beyond its tokens");
+        }
     }
-    return train_with<uint32_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded);
+    if (first_new + num_merges > std::numeric_limits<uint32_t>::max() - 1) {
+        throw std::length_error("the vocabulary would not fit 32-bit token ids");
+    }
+    if (first_new + num_merges <= 65536) {
+        return train_with<uint16_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start);
+    }
+    return train_with<uint32_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start);
 }
 
 }  // namespace hfbpe

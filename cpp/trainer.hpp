@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "piece_encoder.hpp"
 #include "word_counts.hpp"
 
 namespace hfbpe {
@@ -17,11 +18,27 @@ struct Merge {
     int64_t count;  // how often the pair occurred when it was merged
 };
 
-struct TrainResult {
-    // merges[k] created token 256 + k.
-    std::vector<Merge> merges;
-    // The bytes of every token by id: the 256 single bytes, then one per merge.
+// Where training starts when it continues an existing vocabulary (extending a
+// tokenizer) instead of the 256 bytes.
+struct TrainStart {
+    // The bytes of every id of the existing vocabulary; empty for ids that are
+    // no byte sequence (special tokens, unused ids). New tokens follow the last id.
     std::vector<std::string> tokens;
+    // Encodes a piece into the existing vocabulary's tokens: the words the
+    // merge loop starts from.
+    const PieceEncoder* encoder = nullptr;
+};
+
+struct TrainResult {
+    // merges[k] created token first_new + k.
+    std::vector<Merge> merges;
+    // The bytes of every token by id: the 256 single bytes (or the start's
+    // tokens), then one per merge.
+    std::vector<std::string> tokens;
+    uint32_t first_new = 256;
+    // Pairs the loop would have merged but whose bytes already were a token
+    // (only when starting from a vocabulary): never merged, in the order met.
+    std::vector<Merge> skipped;
     size_t words = 0;  // distinct pieces of two or more bytes that took part
     double setup_seconds = 0;  // loading the words, words_loaded() and counting their pairs
     double loop_seconds = 0;   // the merge loop proper
@@ -38,8 +55,11 @@ struct TrainResult {
 // `words_loaded()`, if given, is called once the words are loaded (before the
 // pair lists, the trainer's other large allocation). With num_threads > 1,
 // merges of many words are applied by two threads (the result does not depend on it).
+// With `start`, each piece is first encoded into the start's tokens and the
+// loop continues from there (see TrainStart); a pair whose bytes already are a
+// token is skipped for good rather than merged.
 TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
                       const std::function<void(size_t)>& progress, bool release_counts = false,
-                      const std::function<void()>& words_loaded = {});
+                      const std::function<void()>& words_loaded = {}, const TrainStart* start = nullptr);
 
 }  // namespace hfbpe

@@ -19,6 +19,17 @@ class TrainedMerges(NamedTuple):
 
     merges: list[tuple[int, int]]
     token_bytes: list[bytes]
+    # Pairs passed over because their bytes already were a token of the start vocabulary
+    # (only when training continues one): (left, right, count when they came up).
+    skipped: list[tuple[int, int, int]] = []
+
+
+class Start(NamedTuple):
+    """A vocabulary for the merge loop to continue (hfbpe.extend): the bytes of every id (None for
+    special tokens and unused ids) and a native encoder of pieces into those ids."""
+
+    token_bytes: list[bytes | None]
+    encoder: _core.PieceEncoder
 
 
 def learn_merges(
@@ -29,6 +40,7 @@ def learn_merges(
     release_counts: bool = False,
     num_threads: int = 1,
     stacklevel: int = 3,
+    start: Start | None = None,
 ) -> tuple[TrainedMerges, dict]:
     """Learns up to `num_merges` merges from `counts`; returns them (with their tokens' bytes) and a summary.
 
@@ -43,9 +55,13 @@ def learn_merges(
     threads (the merges are the same).
     stacklevel: where a TrainingWarning points, as for warnings.warn, counted
     from this function (3: the caller of the function that called it).
+    start: continue this vocabulary instead of starting from the 256 bytes: every piece is
+    encoded into its tokens first, merge k creates id len(start.token_bytes) + k, and a pair
+    whose bytes already are a token is skipped (listed in TrainedMerges.skipped and counted in
+    the summary's skipped_merges).
     """
     empty = len(counts) == 0
-    start = time.perf_counter()
+    began = time.perf_counter()
     bar = progress_bar(progress_enabled(show_progress), desc="hfbpe: merging", unit=" merges", total=num_merges)
     done = 0
 
@@ -55,26 +71,30 @@ def learn_merges(
         done = merges_done
 
     try:
-        merges, words, setup_seconds, loop_seconds, token_bytes, trainer_bytes, merge_counts = _core.train(
-            counts, num_merges, on_progress, release_counts, num_threads
+        merges, words, setup_seconds, loop_seconds, token_bytes, trainer_bytes, merge_counts, skipped = _core.train(
+            counts, num_merges, on_progress, release_counts, num_threads,
+            None if start is None else start.token_bytes, None if start is None else start.encoder,
         )
     finally:
         bar.close()
     if len(merges) < num_merges:
         reason = "holds no text" if empty else f"only has pairs for {len(merges)} merges"
+        first = 256 if start is None else len(start.token_bytes)
         warnings.warn(
-            f"the training input {reason}: the vocabulary has {256 + len(merges)} ordinary tokens "
-            f"instead of the {256 + num_merges} asked for",
+            f"the training input {reason}: the vocabulary has {first + len(merges)} ordinary tokens "
+            f"instead of the {first + num_merges} asked for",
             TrainingWarning,
             stacklevel=stacklevel,
         )
     summary = {
         "merges": len(merges),
         "words": words,
-        "merge_seconds": time.perf_counter() - start,
+        "merge_seconds": time.perf_counter() - began,
         "merge_setup_seconds": setup_seconds,
         "merge_loop_seconds": loop_seconds,
         "trainer_bytes": trainer_bytes,
         "merge_counts": merge_counts,
     }
-    return TrainedMerges(merges, token_bytes), summary
+    if start is not None:
+        summary["skipped_merges"] = len(skipped)
+    return TrainedMerges(merges, token_bytes, skipped), summary
