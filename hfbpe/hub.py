@@ -46,6 +46,18 @@ def check_roles(tokenizer: Tokenizer, roles: dict[str, str | None]) -> dict[str,
     return out
 
 
+def _vocabulary(tokenizer: Tokenizer) -> dict[str, list]:
+    """hfbpe.json's vocabulary: the merges, or for a rank table (hfbpe.extend) the base64 bytes of
+    every id, null where an id is no byte sequence."""
+    if not tokenizer.is_rank_table:
+        return {"merges": [list(m) for m in tokenizer.merges]}
+    ranks = tokenizer.mergeable_ranks
+    by_id: list[str | None] = [None] * (max(ranks.values()) + 1)
+    for token, i in ranks.items():
+        by_id[i] = base64.b64encode(token).decode("ascii")
+    return {"ranks": by_id}
+
+
 def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None = None,
                  evaluation: Report | None = None) -> dict[str, bytes]:
     """The contents of every file of a saved tokenizer (with `evaluation`, its JSON and chart
@@ -63,7 +75,7 @@ def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | Non
         "special_tokens": specials,
         "special_token_roles": roles,
         "transformers_config": _jsonable(tokenizer.transformers_config),
-        "merges": [list(m) for m in tokenizer.merges],
+        **_vocabulary(tokenizer),
         "training": _jsonable(summary),
     }
     tiktoken_lines = b"".join(base64.b64encode(token) + b" %d\n" % rank for token, rank in ranks.items())
@@ -185,7 +197,11 @@ def tokenizer_from_config(config: dict[str, Any], where: str) -> Tokenizer:
     if version != FORMAT_VERSION:
         raise ValueError(f"{where}: {CONFIG_FILE} has format_version {version!r}; this hfbpe reads {FORMAT_VERSION}")
     try:
-        tokenizer = Tokenizer(config["pattern"], [tuple(m) for m in config["merges"]], config["special_tokens"])
+        if "ranks" in config:  # a rank table (see _vocabulary)
+            ranks = {base64.b64decode(token): i for i, token in enumerate(config["ranks"]) if token is not None}
+            tokenizer = Tokenizer.from_ranks(config["pattern"], ranks, config["special_tokens"])
+        else:
+            tokenizer = Tokenizer(config["pattern"], [tuple(m) for m in config["merges"]], config["special_tokens"])
     except KeyError as e:
         raise ValueError(f"{where}: {CONFIG_FILE} lacks {e.args[0]!r}") from None
     tokenizer.training_summary = config.get("training") or None

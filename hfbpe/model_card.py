@@ -71,8 +71,9 @@ def model_card(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None 
 
     pattern_name = _pattern_name(tokenizer.pattern)
     rows = [
-        ("vocabulary size", f"{tokenizer.n_vocab:,} ids: 256 bytes, {len(tokenizer.merges):,} merges, "
-         f"{len(tokenizer.special_tokens)} special tokens"),
+        ("vocabulary size", f"{tokenizer.n_vocab:,} ids: " + (
+            f"{tokenizer.vocab_size:,} ordinary tokens" if tokenizer.is_rank_table
+            else f"256 bytes, {len(tokenizer.merges):,} merges") + f", {len(tokenizer.special_tokens)} special tokens"),
         ("split pattern", f"`{pattern_name}`" if pattern_name else f"`{tokenizer.pattern}`"),
         ("special tokens", ", ".join(f"`{t}` = {i}" for t, i in tokenizer.special_tokens.items()) or "none"),
     ]

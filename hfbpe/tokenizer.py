@@ -23,6 +23,9 @@ class Tokenizer:
     result this class defines: `encode` returns exactly what
     `self.to_tiktoken().encode_ordinary` does.
 
+    It can also hold any tiktoken rank table (`Tokenizer.from_ranks`, hfbpe.extend): ids in any
+    order, with gaps, special tokens anywhere; `merges` is then not defined.
+
     It is also a drop-in for `rustbpe.Tokenizer`: `Tokenizer()`,
     `train_from_iterator`, `get_pattern`, `get_mergeable_ranks`, `vocab_size`,
     `encode`, `decode` and `batch_encode` behave as rustbpe's do.
@@ -80,6 +83,39 @@ class Tokenizer:
             n += 1
         self._install(pattern, checked, token_bytes, ranks, special_tokens)
 
+    @classmethod
+    def from_ranks(
+        cls,
+        pattern: str | None,
+        mergeable_ranks: dict[bytes, int],
+        special_tokens: dict[str, int] | None = None,
+    ) -> Tokenizer:
+        """A tokenizer over any tiktoken rank table: token bytes -> id (the rank tiktoken merges by,
+        the lowest first), which must hold every single byte; ids need not start at 0 or be
+        contiguous. pattern and special_tokens as for __init__."""
+        if not isinstance(mergeable_ranks, dict):
+            raise TypeError(f"mergeable_ranks must be a dict of bytes -> int, got {type(mergeable_ranks).__name__}")
+        ids: dict[int, bytes] = {}
+        for token, rank in mergeable_ranks.items():
+            if not isinstance(token, bytes) or not token:
+                raise TypeError(f"mergeable_ranks keys must be non-empty bytes, got {token!r}")
+            if isinstance(rank, bool) or not isinstance(rank, int) or rank < 0:
+                raise ValueError(f"token {token!r} has rank {rank!r}; ranks are ints from 0")
+            if rank in ids:
+                raise ValueError(f"tokens {ids[rank]!r} and {token!r} share rank {rank}")
+            ids[rank] = token
+        missing = [b for b in range(256) if bytes([b]) not in mergeable_ranks]
+        if missing:
+            raise ValueError(f"mergeable_ranks lacks the single bytes {missing[:8]}{'...' if len(missing) > 8 else ''}: "
+                             "every byte needs a token")
+        token_bytes: list[bytes | None] = [None] * (max(ids) + 1)
+        for rank, token in ids.items():
+            token_bytes[rank] = token
+        tokenizer = cls()
+        tokenizer._install(resolve_pattern(pattern), None, token_bytes, dict(mergeable_ranks),
+                           dict(special_tokens or {}))
+        return tokenizer
+
     def _set_trained(self, pattern: str, trained: TrainedMerges, special_tokens: dict[str, int]) -> None:
         # The trainer's merges each make a new token (it fails otherwise), and
         # it hands over their bytes: nothing to check or concatenate here.
@@ -90,15 +126,19 @@ class Tokenizer:
     def _install(
         self,
         pattern: str,
-        merges: list[tuple[int, int]],
-        token_bytes: list[bytes],
+        merges: list[tuple[int, int]] | None,
+        token_bytes: list[bytes | None],
         ranks: dict[bytes, int],
         special_tokens: dict[str, int],
     ) -> None:
+        # merges is None for a rank table that is not 256 bytes + merges (token_bytes has None at
+        # the ids that are no byte sequence).
         for text, token_id in special_tokens.items():
             if not isinstance(text, str) or not text:
                 raise TypeError(f"special token names must be non-empty str, got {text!r}")
-            if not isinstance(token_id, int) or token_id < len(token_bytes):
+            if isinstance(token_id, bool) or not isinstance(token_id, int) or token_id < 0:
+                raise ValueError(f"special token {text!r} has id {token_id!r}; ids are ints from 0")
+            if token_id < len(token_bytes) and (merges is not None or token_bytes[token_id] is not None):
                 raise ValueError(f"special token {text!r} has id {token_id!r}, which collides with an ordinary token")
         if len(set(special_tokens.values())) != len(special_tokens):
             raise ValueError("two special tokens share an id")
@@ -140,11 +180,11 @@ class Tokenizer:
 
     def get_mergeable_ranks(self) -> list[tuple[bytes, int]]:
         """(token bytes, id) for every ordinary token, in id order."""
-        return list(self._mergeable_ranks.items())
+        return [(token, i) for i, token in enumerate(self._token_bytes) if token is not None]
 
     @property
     def vocab_size(self) -> int:
-        """Number of ordinary tokens: 256 bytes plus the merges; special tokens not included."""
+        """Number of ordinary tokens (256 bytes plus the merges); special tokens not included."""
         return len(self._mergeable_ranks)
 
     def encode(self, text: str, *, allowed_special: Literal["all"] | AbstractSet[str] = frozenset()) -> list[int]:
@@ -176,8 +216,18 @@ class Tokenizer:
 
     @property
     def merges(self) -> list[tuple[int, int]]:
-        """(left_id, right_id) in merge order; merge k created id 256 + k."""
+        """(left_id, right_id) in merge order; merge k created id 256 + k. A tokenizer over another
+        rank table (from_ranks, hfbpe.extend) has none: see `is_rank_table`."""
+        if self._merges is None:
+            raise ValueError("this tokenizer is a rank table whose ids are not 256 bytes followed by merges "
+                             "(from_ranks or hfbpe.extend): it has no merge list; use mergeable_ranks")
         return list(self._merges)
+
+    @property
+    def is_rank_table(self) -> bool:
+        """Whether the ids are an arbitrary rank table (from_ranks, hfbpe.extend) rather than the
+        256 bytes followed by one token per merge."""
+        return self._merges is None
 
     @property
     def mergeable_ranks(self) -> dict[bytes, int]:
@@ -186,7 +236,7 @@ class Tokenizer:
 
     def token_bytes(self, token_id: int) -> bytes:
         """The bytes of an ordinary token (special tokens have text, see `special_tokens`)."""
-        if not 0 <= token_id < len(self._token_bytes):
+        if not 0 <= token_id < len(self._token_bytes) or self._token_bytes[token_id] is None:
             raise ValueError(f"{token_id} is not an ordinary token id (0 to {len(self._token_bytes) - 1})")
         return self._token_bytes[token_id]
 
@@ -198,20 +248,25 @@ class Tokenizer:
     @property
     def n_vocab(self) -> int:
         """Number of ids, special tokens included."""
-        return max([len(self._mergeable_ranks) - 1, *self._special_tokens.values()]) + 1
+        return max([len(self._token_bytes) - 1, *self._special_tokens.values()]) + 1
 
     def token_byte_lengths(self) -> list[int]:
         """The number of bytes of every id, special tokens as 0: the denominator of bits per byte
         (nanochat's token_bytes). Counted on the raw token bytes, never on decoded text, where a
         partial UTF-8 sequence would become a 3-byte replacement character."""
-        lengths = [len(b) for b in self._token_bytes]
+        lengths = [0 if b is None else len(b) for b in self._token_bytes]
         lengths += [0] * (self.n_vocab - len(lengths))
         return lengths
 
     def truncated(self, vocab_size: int) -> Tokenizer:
         """The tokenizer that training at `vocab_size` would have given: the first merges, and the
         special tokens (counted in vocab_size, as in hfbpe.train) moved to follow them, in id order.
-        One training at the largest size gives every smaller one (see hfbpe.sweep)."""
+        One training at the largest size gives every smaller one (see hfbpe.sweep).
+
+        A rank table (hfbpe.extend) keeps its ids below vocab_size instead, special tokens where
+        they are: an extended tokenizer truncated is the extension by fewer tokens."""
+        if self._merges is None:
+            return self._truncated_ranks(vocab_size)
         specials = sorted(self._special_tokens, key=self._special_tokens.__getitem__)
         num_merges = _num_merges(vocab_size, reserved=len(specials))
         if num_merges > len(self._merges):
@@ -232,6 +287,30 @@ class Tokenizer:
                                     "truncated_from": self.n_vocab}
             if "merge_counts" in self.training_summary:
                 out.training_summary["merge_counts"] = self.training_summary["merge_counts"][:num_merges]
+        return out
+
+    def _truncated_ranks(self, vocab_size: int) -> Tokenizer:
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int):
+            raise TypeError(f"vocab_size must be an int, got {type(vocab_size).__name__}")
+        if vocab_size > self.n_vocab:
+            raise ValueError(f"vocab_size {vocab_size} is larger than this tokenizer's {self.n_vocab} ids")
+        cut = [t for t, i in self._special_tokens.items() if i >= vocab_size]
+        cut += [bytes([b]) for b in range(256) if self._mergeable_ranks[bytes([b])] >= vocab_size]
+        if cut:
+            raise ValueError(f"vocab_size {vocab_size} would drop {cut[0]!r}, whose id is "
+                             f"{self._special_tokens.get(cut[0]) or self._mergeable_ranks.get(cut[0])}")
+        ranks = {t: i for t, i in self._mergeable_ranks.items() if i < vocab_size}
+        out = Tokenizer.from_ranks(self._pattern, ranks, self._special_tokens)
+        out.special_token_roles = dict(self.special_token_roles)
+        out.transformers_config = dict(self.transformers_config)
+        summary = self.training_summary
+        if summary is not None:
+            out.training_summary = {**summary, "vocab_size": out.n_vocab, "truncated_from": self.n_vocab}
+            first_new = summary.get("first_new_id")
+            if first_new is not None and "merge_counts" in summary:
+                kept = max(0, out.n_vocab - first_new)
+                out.training_summary["merge_counts"] = summary["merge_counts"][:kept]
+                out.training_summary["merges"] = min(summary.get("merges", kept), kept)
         return out
 
     def evaluate(self, data, *, name: str = "hfbpe", **options):
