@@ -4,6 +4,7 @@ from ._core import PatternError
 from .counting import count
 from .errors import EvaluationWarning, TrainingWarning
 from .evaluation import evaluate
+from .extend import extend
 from .hub import from_pretrained
 from .patterns import PATTERNS
 from .report import Report
@@ -25,6 +26,7 @@ __all__ = [
     "WordCounts",
     "count",
     "evaluate",
+    "extend",
     "from_pretrained",
     "sweep",
     "train",

@@ -75,24 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--chart", type=Path, help="also write the evaluation chart (PNG) here")
     train.set_defaults(run=run_train)
 
-    retrain = commands.add_parser("retrain", parents=[verbose], help="train new merges in a base tokenizer's shape "
-                                  "(pattern, special tokens and roles, chat template, settings)")
-    retrain.add_argument("base", help="a tokenizer folder (tokenizer.json, as transformers saves it) or Hub repo id")
-    retrain.add_argument("data", help="what train takes as DATA")
+    retrain = _from_base(commands.add_parser(
+        "retrain", parents=[verbose], help="train new merges in a base tokenizer's shape (pattern, special tokens "
+        "and roles, chat template, settings)"))
     retrain.add_argument("--vocab-size", type=int, required=True, help="final vocabulary size, special tokens included")
-    retrain.add_argument("--output", type=Path, required=True, help="folder to save the tokenizer into")
-    retrain.add_argument("--config")
-    retrain.add_argument("--split")
-    retrain.add_argument("--data-files", nargs="+")
-    retrain.add_argument("--streaming", action=argparse.BooleanOptionalAction, default=None)
-    retrain.add_argument("--text-column")
-    retrain.add_argument("--max-chars", type=int)
-    retrain.add_argument("--doc-cap", type=int)
-    retrain.add_argument("--num-threads", type=int)
-    retrain.add_argument("--push-to-hub", metavar="REPO")
-    retrain.add_argument("--private", action="store_true")
-    retrain.add_argument("--no-progress", action="store_true")
     retrain.set_defaults(run=run_retrain)
+
+    extend = _from_base(commands.add_parser(
+        "extend", parents=[verbose], help="add tokens learned on DATA to a base tokenizer, keeping every id it has"))
+    size = extend.add_mutually_exclusive_group(required=True)
+    size.add_argument("--add", type=int, help="how many tokens to add")
+    size.add_argument("--vocab-size", type=int, help="the number of ids afterwards, the base's included")
+    extend.set_defaults(run=run_extend)
 
     evaluate = commands.add_parser("eval", parents=[verbose], help="compare tokenizers on data: tokens, bytes per "
                                    "token per group, unused tokens")
@@ -279,7 +273,7 @@ def run_retrain(args: argparse.Namespace) -> int:
     import hfbpe
 
     tokenizer = hfbpe.train_new_from(
-        args.base, load_data(args), args.vocab_size, text_column=args.text_column, max_chars=args.max_chars,
+        _base(args.base), load_data(args), args.vocab_size, text_column=args.text_column, max_chars=args.max_chars,
         doc_cap=args.doc_cap, num_threads=args.num_threads, show_progress=False if args.no_progress else None,
     )
     folder = tokenizer.save_pretrained(args.output)
@@ -287,6 +281,51 @@ def run_retrain(args: argparse.Namespace) -> int:
     print(f"saved {tokenizer.n_vocab} tokens in the shape of {args.base} to {folder} "
           f"({summary.get('documents', 0):,} documents, {summary.get('bytes', 0) / 1e6:,.1f} MB; special tokens "
           f"{', '.join(tokenizer.special_tokens) or 'none'})")
+    if args.push_to_hub:
+        commit = tokenizer.push_to_hub(args.push_to_hub, private=args.private or None)
+        print(f"pushed to {commit.commit_url}")
+    return 0
+
+
+def _from_base(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The arguments of the commands that start from a base tokenizer (retrain, extend)."""
+    command.add_argument("base", help="a tokenizer folder (hfbpe's, or tokenizer.json as transformers saves it), "
+                         "a tokenizer.json, a Hub repo id, or tiktoken:NAME")
+    command.add_argument("data", help="what train takes as DATA")
+    command.add_argument("--output", type=Path, required=True, help="folder to save the tokenizer into")
+    command.add_argument("--config", help="the dataset configuration (load_dataset's name=)")
+    command.add_argument("--split", help="the split to train on (default: the only one)")
+    command.add_argument("--data-files", nargs="+", help="files for a builder such as parquet, json or text")
+    command.add_argument("--streaming", action=argparse.BooleanOptionalAction, default=None)
+    command.add_argument("--text-column", help="the column holding the text (default: the only string column)")
+    command.add_argument("--max-chars", type=int, help="stop after this many characters")
+    command.add_argument("--doc-cap", type=int, help="crop every document to this many characters")
+    command.add_argument("--num-threads", type=int, help="counting threads (default: every core)")
+    command.add_argument("--push-to-hub", metavar="REPO", help="also push the tokenizer to this Hub repo")
+    command.add_argument("--private", action="store_true", help="create the Hub repo private")
+    command.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return command
+
+
+def _base(spec: str):
+    """A base tokenizer given on the command line: tiktoken:NAME, or a location hfbpe reads."""
+    return _named_tokenizer(spec)[1] if spec.startswith("tiktoken:") else spec
+
+
+def run_extend(args: argparse.Namespace) -> int:
+    import hfbpe
+
+    tokenizer = hfbpe.extend(
+        _base(args.base), load_data(args), add=args.add, vocab_size=args.vocab_size, text_column=args.text_column,
+        max_chars=args.max_chars, doc_cap=args.doc_cap, num_threads=args.num_threads,
+        show_progress=False if args.no_progress else None,
+    )
+    folder = tokenizer.save_pretrained(args.output)
+    summary = tokenizer.training_summary or {}
+    print(f"saved {tokenizer.n_vocab} ids to {folder}: the {summary['base_vocab_size']} of {args.base} and "
+          f"{summary['merges']} new ones from id {summary['first_new_id']} ({summary.get('documents', 0):,} "
+          f"documents, {summary.get('bytes', 0) / 1e6:,.1f} MB; {summary['skipped_merges']} merges skipped "
+          "that would have repeated a token of the base)")
     if args.push_to_hub:
         commit = tokenizer.push_to_hub(args.push_to_hub, private=args.private or None)
         print(f"pushed to {commit.commit_url}")
@@ -354,7 +393,8 @@ def run_info(args: argparse.Namespace) -> int:
     tokenizer = hfbpe.from_pretrained(args.tokenizer)
     info = {
         "vocab_size": tokenizer.n_vocab,
-        "merges": len(tokenizer.merges),
+        "ordinary_tokens": tokenizer.vocab_size,
+        "merges": None if tokenizer.is_rank_table else len(tokenizer.merges),
         "pattern": tokenizer.pattern,
         "special_tokens": tokenizer.special_tokens,
         "special_token_roles": tokenizer.special_token_roles,

@@ -80,3 +80,60 @@ def vocabulary(merges: Iterable[tuple[int, int]]) -> list[bytes]:
 def mergeable_ranks(merges: Iterable[tuple[int, int]]) -> list[tuple[bytes, int]]:
     """(bytes, id) for every id, in id order, as rustbpe's get_mergeable_ranks returns them."""
     return [(token, i) for i, token in enumerate(vocabulary(merges))]
+
+
+def rank_encode(piece: bytes, ranks: Mapping[bytes, int]) -> list[int]:
+    """tiktoken's encoding of one piece: the piece whole if it is a token, else its bytes, merging
+    the adjacent pair whose concatenation has the lowest rank (the leftmost of equal ones) until
+    no concatenation is a token."""
+    if piece in ranks:
+        return [ranks[piece]]
+    parts = [piece[i:i + 1] for i in range(len(piece))]
+    while len(parts) > 1:
+        best = None
+        for i in range(len(parts) - 1):
+            rank = ranks.get(parts[i] + parts[i + 1])
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, i)
+        if best is None:
+            break
+        i = best[1]
+        parts[i:i + 2] = [parts[i] + parts[i + 1]]
+    return [ranks[p] for p in parts]
+
+
+def extend_from_counts(
+    counts: Mapping[bytes, int], base: Mapping[bytes, int], first_new: int, num_merges: int
+) -> tuple[list[bytes], list[tuple[int, int]], dict[bytes, list[int]]]:
+    """Continued BPE from the rank table `base`: every piece encoded by the base, then the same loop
+    as train_from_counts, new ids from `first_new`, and a best pair whose bytes already are a token
+    skipped for good rather than merged. Returns the new tokens' bytes in id order, the skipped
+    pairs in the order met, and the final tokens of every piece (of two or more base tokens)."""
+    vocab = {rank: token for token, rank in base.items()}
+    known = set(base)
+    words = {piece: rank_encode(piece, base) for piece, count in counts.items() if count > 0}
+    live = [(piece, ids, counts[piece]) for piece, ids in words.items() if len(ids) >= 2]
+    new_tokens: list[bytes] = []
+    skipped: list[tuple[int, int]] = []
+    while len(new_tokens) < num_merges:
+        stats: dict[tuple[int, int], int] = {}
+        for _, ids, count in live:
+            for pair in zip(ids, ids[1:]):
+                stats[pair] = stats.get(pair, 0) + count
+        for pair in skipped:
+            stats.pop(pair, None)
+        if not stats:
+            break
+        best = min(stats, key=lambda pair: (-stats[pair], pair))
+        token = vocab[best[0]] + vocab[best[1]]
+        if token in known:
+            skipped.append(best)
+            continue
+        new_id = first_new + len(new_tokens)
+        vocab[new_id] = token
+        known.add(token)
+        new_tokens.append(token)
+        live = [(piece, merge_ids(ids, best, new_id) if best[0] in ids else ids, count) for piece, ids, count in live]
+        for piece, ids, _ in live:
+            words[piece] = ids
+    return new_tokens, skipped, words
