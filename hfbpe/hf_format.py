@@ -81,8 +81,18 @@ def template_processing(template: dict, special_tokens: dict[str, int]) -> dict:
 def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_tokens: dict[str, int],
                    post_processor: dict | None = None) -> dict:
     """The contents of tokenizer.json for this vocabulary (as a dict, ready for json.dump).
-    post_processor: a template for template_processing (special tokens added around the text)."""
+    post_processor: a template for template_processing (special tokens added around the text).
+
+    The special tokens are in the model's vocab too, at their ids (as in GPT-2's tokenizer.json):
+    tokenizers gives an added token the id the model's vocab has for its text, and numbers the
+    others after the model's vocab, which would move special tokens that sit below the largest
+    ordinary id (first, or between a base's tokens and an extension's)."""
     vocab = {as_byte_level(token): rank for token, rank in mergeable_ranks.items()}
+    for text, token_id in special_tokens.items():
+        if vocab.setdefault(text, token_id) != token_id:
+            raise ValueError(f"special token {text!r} (id {token_id}) has the text of ordinary token "
+                             f"{vocab[text]}; tokenizer.json cannot hold both")
+    vocab = dict(sorted(vocab.items(), key=lambda item: item[1]))
     merges = [[as_byte_level(left), as_byte_level(right)] for left, right in all_merges(mergeable_ranks)]
     added_tokens = [
         {

@@ -15,7 +15,7 @@ from tokenizers import decoders, models, pre_tokenizers, trainers
 
 import hfbpe
 from hfbpe.foreign import read_tokenizer
-from hfbpe.hf_format import byte_to_char
+from hfbpe.hf_format import as_byte_level, byte_to_char
 
 
 def chinese(texts: list[str]) -> list[str]:
@@ -132,6 +132,18 @@ def test_four_runtimes_agree_on_extended_tokenizers(bases, multilingual_slice, h
             assert hf.encode(text, add_special_tokens=False).ids == ids, kind
             assert auto(text, add_special_tokens=False)["input_ids"] == ids, kind
             assert extended.decode(ids) == text
+        # Every id means the same token in tokenizers and transformers, special tokens included
+        # (they sit below the largest id: first, or between the base's ids and the new ones).
+        # An id that is neither (a gap in the base, as cl100k has) is no token anywhere.
+        named = {i: as_byte_level(t) for t, i in extended.mergeable_ranks.items()}
+        named |= {token_id: text for text, token_id in extended.special_tokens.items()}
+        assert [hf.id_to_token(i) for i in range(extended.n_vocab)] == [named.get(i) for i in range(extended.n_vocab)]
+        assert hf.get_vocab_size() == len(auto) == len(named)
+        for text, token_id in extended.special_tokens.items():
+            assert auto.convert_tokens_to_ids(text) == token_id, kind
+            assert hf.encode(f"a{text}b", add_special_tokens=False).ids == extended.encode(
+                f"a{text}b", allowed_special="all")
+            assert encoding.encode(text, allowed_special="all") == [token_id]
 
 
 def test_llama_shape_keeps_specials_roles_template_and_the_bos_template(bases, multilingual_slice, tmp_path):

@@ -102,6 +102,19 @@ def test_vocab_uses_the_byte_level_alphabet(trained):
     assert len(vocab) == trained.vocab_size
 
 
+def test_special_tokens_are_in_the_vocab_at_their_ids(trained):
+    # tokenizers numbers an added token missing from the model's vocab after that vocab: only the
+    # vocab entry keeps a special token below the largest ordinary id where it is.
+    ranks = {bytes([b]): 1 + b for b in range(256)} | {b"ab": 258, b"<s": 259}
+    tok = hfbpe.Tokenizer.from_ranks(trained.pattern, ranks, {"<bos>": 0, "<mid>": 257})
+    hf = tok.to_tokenizers()
+    assert [hf.id_to_token(i) for i in (0, 257, 258)] == ["<bos>", "<mid>", "ab"]
+    assert hf.encode("<bos>ab<mid>", add_special_tokens=False).ids == [0, 258, 257]
+    clash = hfbpe.Tokenizer.from_ranks(trained.pattern, ranks | {b"<s>": 260}, {"<s>": 261})
+    with pytest.raises(ValueError, match=r"special token '<s>' \(id 261\) has the text of ordinary token 260"):
+        clash.to_tokenizers()
+
+
 def test_in_memory_exports(trained, held_out_slice):
     texts = held_out_slice[:40]
     expected = [trained.encode(t) for t in texts]
