@@ -258,3 +258,23 @@ def test_compare_tokenizers_writes_tables_and_charts(tmp_path):
     assert "## Evaluation" in card and "tokenizers-gpt4" in card and (out / "tokenizer" / "evaluation.png").is_file()
     rows = json.loads((out / "sweep.json").read_text())["rows"]
     assert {r["vocab_size"] for r in rows} == {300, 700}
+
+
+def test_retrain_and_extend_keeps_the_shape_and_every_id(tmp_path):
+    from transformers import AutoTokenizer
+
+    out = tmp_path / "out"
+    stdout = check_ok(run_example("retrain_and_extend.py", "--data", corpus_path(), "--max-rows", 1500,
+                                  "--vocab-size", 800, "--add", 300, "--out", out))
+    base = AutoTokenizer.from_pretrained(out / "base")
+    retrained = AutoTokenizer.from_pretrained(out / "retrained")
+    extended = AutoTokenizer.from_pretrained(out / "extended")
+    assert "300 new from id 800" in stdout and re.search(r"^extended +Han ", stdout, re.M)
+    assert len(retrained) == 800 and len(extended) == 1100
+    assert base.chat_template == retrained.chat_template == extended.chat_template is not None
+    assert base.bos_token == retrained.bos_token == extended.bos_token == "<|begin_of_text|>"
+    every_base_id = list(range(len(base)))
+    assert extended.convert_ids_to_tokens(every_base_id) == base.convert_ids_to_tokens(every_base_id)
+    assert retrained.convert_ids_to_tokens(every_base_id) != base.convert_ids_to_tokens(every_base_id)
+    chinese = "分词器把文本切成词元。"
+    assert len(extended(chinese)["input_ids"]) < len(base(chinese)["input_ids"])
