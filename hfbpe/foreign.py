@@ -23,6 +23,7 @@ import numpy as np
 
 from .hf_format import byte_to_char
 from .hub import CONFIG_FILE, HF_TOKENIZER_FILE, from_pretrained, hub_repo_id
+from .hub_calls import download
 from .patterns import GPT2
 from .tokenizer import Tokenizer
 
@@ -114,10 +115,7 @@ def _from_location(location: str | os.PathLike, name: str | None) -> ByteLevelBP
         raise FileNotFoundError(f"{path} holds neither {CONFIG_FILE} nor {HF_TOKENIZER_FILE}")
     if path.is_file() and path.name.endswith(".json"):
         return _from_hf_file(path, label)
-    repo_id = hub_repo_id(location)
-    from huggingface_hub import hf_hub_download
-
-    return _from_hf_file(Path(hf_hub_download(repo_id, HF_TOKENIZER_FILE)), label)
+    return _from_hf_file(Path(download(hub_repo_id(location), HF_TOKENIZER_FILE)), label)
 
 
 def _from_hf_file(path: Path, name: str) -> ByteLevelBPE:

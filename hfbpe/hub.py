@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._files import exchange, fsync_directory, link_tree, make_public
 from .hf_format import tokenizer_json
+from .hub_calls import download, naming_the_repo, retrying, timeouts
 from .model_card import EVALUATION_CHART, EVALUATION_FILE, MERGES_CHART, evaluation_section, merges_section, model_card
 
 if TYPE_CHECKING:
@@ -226,9 +227,7 @@ def from_pretrained(
     if path.is_dir():
         return load_folder(path)
     repo_id = hub_repo_id(repo_id_or_path)
-    from huggingface_hub import hf_hub_download
-
-    config_path = hf_hub_download(repo_id, CONFIG_FILE, revision=revision, token=token)
+    config_path = download(repo_id, CONFIG_FILE, revision=revision, token=token)
     return load_folder(Path(config_path).parent)
 
 
@@ -259,17 +258,17 @@ def push_to_hub(
     api = HfApi(token=token)
     files = render_files(tokenizer, roles, repo_id, evaluation=evaluation)
     message = commit_message or f"Upload tokenizer ({tokenizer.n_vocab} tokens) trained with hfbpe"
-    with _naming_the_repo(repo_id, api.endpoint):
-        _retrying(api.create_repo, repo_id, private=private, exist_ok=True, repo_type="model")
+    with timeouts(), naming_the_repo(repo_id, api.endpoint):
+        retrying(api.create_repo, repo_id, private=private, exist_ok=True, repo_type="model")
         if revision is not None and not revision.startswith("refs/pr/"):
             # A branch that does not exist yet is made from main, as transformers' push_to_hub does.
-            _retrying(api.create_branch, repo_id, branch=revision, exist_ok=True, repo_type="model")
-        if _retrying(_repo_has_foreign_card, api, repo_id, revision):
+            retrying(api.create_branch, repo_id, branch=revision, exist_ok=True, repo_type="model")
+        if retrying(_repo_has_foreign_card, api, repo_id, revision):
             del files[CARD_FILE]  # pushing a tokenizer into a model's repo keeps the model's card
         operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=content) for name, content in files.items()]
         # A commit is one request, applied whole or not at all by the Hub: retrying it after an
         # error can at worst commit the same files twice, never part of them.
-        return _retrying(
+        return retrying(
             api.create_commit,
             repo_id,
             operations,
@@ -278,62 +277,6 @@ def push_to_hub(
             create_pr=create_pr,
             repo_type="model",
         )
-
-
-# Hub calls that fail with a server error (500, 502, 503, 504), 429 or a dropped connection are
-# tried again this many times, after 0.5, 1, 2, ... seconds (HFBPE_HUB_RETRIES sets the number).
-HUB_RETRY_STATUSES = {429, 500, 502, 503, 504}
-
-
-def _retrying(call, *args, **kwargs):
-    import time
-
-    from huggingface_hub.errors import HfHubHTTPError
-
-    retries = int(os.environ.get("HFBPE_HUB_RETRIES", "4"))
-    for attempt in range(retries + 1):
-        try:
-            return call(*args, **kwargs)
-        except HfHubHTTPError as error:
-            status = getattr(getattr(error, "response", None), "status_code", None)
-            if status not in HUB_RETRY_STATUSES or attempt == retries:
-                raise
-        except Exception as error:  # noqa: BLE001 - only transport failures are retried
-            if not _is_transport_error(error) or attempt == retries:
-                raise
-        time.sleep(min(0.5 * 2**attempt, 8.0))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _is_transport_error(error: BaseException) -> bool:
-    return type(error).__module__.split(".")[0] in {"httpx", "httpx2", "httpcore", "httpcore2", "requests",
-                                                   "urllib3"} or isinstance(error, ConnectionError)
-
-
-class _naming_the_repo:
-    """Adds the repo id to Hub errors, keeping the error itself (its type, status,
-    server message), and turns transport failures into ConnectionError naming the endpoint."""
-
-    def __init__(self, repo_id: str, endpoint: str) -> None:
-        self.repo_id = repo_id
-        self.endpoint = endpoint
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, error, traceback) -> bool:
-        if error is None:
-            return False
-        from huggingface_hub.errors import HfHubHTTPError
-
-        if isinstance(error, HfHubHTTPError):
-            error.append_to_message(f"\n(while pushing to {self.repo_id!r})")
-            return False  # re-raised as it is, now naming the repo
-        if _is_transport_error(error):
-            raise ConnectionError(
-                f"pushing to {self.repo_id!r}: could not reach the Hub at {self.endpoint}: {error}"
-            ) from error
-        return False
 
 
 def _is_hfbpe_card(text: str) -> bool:

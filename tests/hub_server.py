@@ -322,6 +322,8 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             self._route()
         except HubError as e:
             self._send_error(e)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a timeout, say): nobody to answer
         except Exception:
             # A bug of the fake (or an unforeseen request): a 500 with the traceback, also kept in
             # FakeHub.server_errors. (The client retries some calls on 5xx, with sleeps.)

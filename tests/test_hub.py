@@ -417,3 +417,66 @@ def test_an_interrupted_download_recovers_on_the_next_call(hub, tokenizer):
     again = hfbpe.from_pretrained("alice/dl")
     assert again.merges == tokenizer.merges
     assert first is None or first.merges == tokenizer.merges
+
+
+def test_a_stalled_hub_gives_up_within_the_timeout(hub, tokenizer, monkeypatch):
+    import time
+
+    monkeypatch.setenv("HFBPE_HUB_TIMEOUT", "0.5")
+    monkeypatch.setenv("HFBPE_HUB_RETRIES", "1")
+    hub.inject("POST", r"/commit/", kind="stall", seconds=4, times=100)
+    start = time.perf_counter()
+    with pytest.raises(TimeoutError, match=r"'alice/stalled'.*sent nothing for 0.5 s \(HFBPE_HUB_TIMEOUT\), tried 2"):
+        tokenizer.push_to_hub("alice/stalled")
+    assert time.perf_counter() - start < 3.5  # two tries of 0.5 s and 0.5 s of backoff, not 2 x 4 s
+    assert sum(1 for method, path in hub.requests if method == "POST" and "/commit/" in path) == 2
+
+
+def test_a_hub_that_stalls_once_is_retried(hub, tokenizer, monkeypatch):
+    monkeypatch.setenv("HFBPE_HUB_TIMEOUT", "0.5")
+    hub.inject("POST", r"/commit/", kind="stall", seconds=2, times=1)
+    tokenizer.push_to_hub("alice/slow")
+    assert hfbpe.from_pretrained("alice/slow").merges == tokenizer.merges
+
+
+def test_the_timeout_is_checked_and_leaves_other_hub_calls_alone(hub, tokenizer, monkeypatch):
+    from huggingface_hub.utils import get_session
+
+    from hfbpe.hub_calls import timeouts
+
+    monkeypatch.setenv("HFBPE_HUB_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="HFBPE_HUB_TIMEOUT='soon'"):
+        tokenizer.push_to_hub("alice/never")
+    monkeypatch.setenv("HFBPE_HUB_TIMEOUT", "0.25")
+    seen = []
+    with timeouts():  # its hook first, then this test's
+        get_session().event_hooks["request"].append(lambda request: seen.append(request.extensions["timeout"]))
+        get_session().get(f"{hub.endpoint}/api/whoami-v2")
+    get_session().get(f"{hub.endpoint}/api/whoami-v2")  # outside: huggingface_hub's own (none)
+    assert seen[0] == {"connect": 0.25, "read": 0.25, "write": 0.25, "pool": 0.25}
+    assert seen[1]["read"] is None
+
+
+def test_a_download_that_stalls_once_recovers(hub, tokenizer, monkeypatch):
+    import time
+
+    tokenizer.push_to_hub("alice/stall-dl")
+    monkeypatch.setenv("HFBPE_HUB_TIMEOUT", "0.3")  # replaces huggingface_hub's 10 s download timeouts
+    hub.inject("GET", r"/resolve/.*hfbpe\.json", kind="stall", seconds=3, times=1)
+    start = time.perf_counter()
+    assert hfbpe.from_pretrained("alice/stall-dl").merges == tokenizer.merges  # huggingface_hub tried again
+    assert time.perf_counter() - start < 2.8  # gave up on the stalled request, did not wait 3 s for it
+    assert all(f.times == 0 for f in hub.faults)
+
+
+def test_timeouts_and_dropped_connections_name_the_repo():
+    import httpx2
+
+    from hfbpe.hub_calls import naming_the_repo
+
+    with pytest.raises(TimeoutError, match=r"loading 'alice/x': the Hub at http://hub sent nothing"):
+        with naming_the_repo("alice/x", "http://hub", doing="loading"):
+            raise httpx2.ReadTimeout("timed out")
+    with pytest.raises(ConnectionError, match=r"pushing to 'alice/x': could not reach the Hub at http://hub"):
+        with naming_the_repo("alice/x", "http://hub"):
+            raise httpx2.RemoteProtocolError("peer closed connection")
