@@ -299,3 +299,89 @@ def test_ctrl_c_while_reading_a_stream():
 
     stream = Dataset.from_dict({"text": ["some words " * 1_000] * 200}).to_iterable_dataset()
     run_interrupted(lambda: train(stream, 300, pattern=SLOW_PATTERN, num_threads=2, batch_size=10))
+
+
+# A streamed training that stops early leaves nothing behind ---------------------------------
+
+
+def os_threads() -> int:
+    """Threads of this process, native ones (the counter's pool, Arrow's) included."""
+    return len(os.listdir("/proc/self/task"))
+
+
+def settled_threads(baseline: int, within: float = 3.0) -> int:
+    """The thread count once it is back to `baseline` (or after `within` seconds): a read in progress
+    when the stream was closed finishes on its own, a moment later."""
+    deadline = time.monotonic() + within
+    while os_threads() > baseline and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return os_threads()
+
+
+def busy_seconds(over: float = 0.5) -> float:
+    """CPU seconds the process spends in `over` seconds of the main thread sleeping: about 0 when no
+    thread is still working."""
+    before = os.times()
+    time.sleep(over)
+    after = os.times()
+    return (after.user - before.user) + (after.system - before.system)
+
+
+@pytest.fixture
+def parquet_stream(tmp_path):
+    """Four parquet shards streamed as datasets does, which hfbpe reads directly with a read-ahead thread."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datasets import load_dataset
+
+    for i in range(4):
+        pq.write_table(pa.table({"text": [f"shard {i} some words " * 500] * 60}), tmp_path / f"{i}.parquet",
+                       row_group_size=10)
+    return load_dataset("parquet", data_files=str(tmp_path / "*.parquet"), split="train", streaming=True)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through /proc")
+def test_ctrl_c_in_a_streamed_training_leaves_no_thread_and_no_file(parquet_stream, tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    interrupted = lambda: train(parquet_stream, 300, pattern=SLOW_PATTERN, num_threads=2, batch_size=10)  # noqa: E731
+    # The first run starts the thread pools that stay (the counter's, Arrow's, which grows on
+    # demand, tqdm's monitor). Three more interruptions must leave no thread of hfbpe's, none
+    # working, and no more threads than pool growth explains (a thread left per run would be 3).
+    run_interrupted(interrupted)
+    baseline = settled_threads(0, within=1.0)
+    for _ in range(3):
+        run_interrupted(interrupted)
+    assert settled_threads(baseline) <= baseline + 2
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("hfbpe")]
+    assert busy_seconds() < 0.1
+    assert list(scratch.iterdir()) == []
+    tok = train(parquet_stream, 300, num_threads=2)  # the same stream, at once, in full
+    assert tok.training_summary["documents"] == 240
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through /proc")
+def test_an_error_from_a_stream_surfaces_and_leaves_no_thread(parquet_stream):
+    from datasets import IterableDataset
+
+    def documents():
+        for i in range(200):
+            if i == 150:
+                raise RuntimeError("the source broke at document 150")
+            yield {"text": f"document {i} with some words"}
+
+    train(parquet_stream, 300, num_threads=2)  # Arrow's and the counter's thread pools, which stay
+    baseline = os_threads()
+    with pytest.raises(RuntimeError, match="the source broke at document 150"):
+        train(IterableDataset.from_generator(documents), 300, num_threads=2, batch_size=16)
+    assert settled_threads(baseline) <= baseline and busy_seconds() < 0.1
+    with pytest.raises(ZeroDivisionError):  # raised by the user's map, in the middle of shard 2
+        train(parquet_stream.map(lambda row: row if "shard 2" not in row["text"] else 1 / 0), 300)
+    # datasets' own reader (a map keeps hfbpe off the direct parquet path) may grow Arrow's pool by one.
+    assert settled_threads(baseline) <= baseline + 1
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("hfbpe")]
+    assert busy_seconds() < 0.1
+    assert train(parquet_stream, 300).training_summary["documents"] == 240
