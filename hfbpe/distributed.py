@@ -3,6 +3,7 @@ tables are added in a tree, and only the (small) table of distinct pieces travel
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -32,11 +33,55 @@ def count_on_cluster(data: Any, client: Any, *, split: str | None, options: dict
         if len(futures) % 2:
             paired.append(futures[-1])
         futures = paired
-    counts: WordCounts = futures[0].result()
+    counts: WordCounts = _result(futures[0], client)
     counts.summary["count_seconds"] = time.perf_counter() - start  # wall time, not the workers' sum
     counts.summary["workers"] = len(workers)
     counts.summary["shards"] = len(shards)
     return counts
+
+
+# A scheduler that dies cancels the client's futures at once; one that stops answering (a
+# stopped or wedged process, a network partition) would leave Future.result waiting for ever.
+# So the wait is cut into short slices, between which the scheduler is asked for its identity
+# every PROBE_SECONDS; no answer within HFBPE_DASK_TIMEOUT seconds (default 30) ends the wait.
+PROBE_SECONDS = 5.0
+
+
+def _result(future: Any, client: Any) -> WordCounts:
+    from concurrent.futures import CancelledError
+
+    address = getattr(client.scheduler, "address", None) or "the scheduler"
+    timeout = _dask_timeout()
+    next_probe = time.monotonic() + PROBE_SECONDS
+    while True:
+        try:
+            return future.result(timeout=0.5)
+        except TimeoutError:
+            pass
+        except CancelledError as error:
+            if client.status != "running" or "connection-lost" in str(error):
+                raise ConnectionError(f"lost the Dask scheduler at {address} while counting: {error}") from None
+            raise
+        if time.monotonic() >= next_probe:
+            try:
+                client.sync(client.scheduler.identity, callback_timeout=timeout)
+            except TimeoutError:
+                raise TimeoutError(f"the Dask scheduler at {address} did not answer for {timeout:g} s while "
+                                   f"counting (HFBPE_DASK_TIMEOUT)") from None
+            except (OSError, CancelledError) as error:
+                raise ConnectionError(f"lost the Dask scheduler at {address} while counting: {error}") from None
+            next_probe = time.monotonic() + PROBE_SECONDS
+
+
+def _dask_timeout() -> float:
+    text = os.environ.get("HFBPE_DASK_TIMEOUT", "")
+    try:
+        seconds = float(text) if text else 30.0
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise ValueError(f"HFBPE_DASK_TIMEOUT={text!r}: expected a positive number of seconds")
+    return seconds
 
 
 def make_shards(data: Any, n: int) -> list[Any]:

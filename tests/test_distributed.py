@@ -127,3 +127,77 @@ def test_a_corrupt_shard_on_the_cluster_names_the_file(client, texts, tmp_path):
                             split="train", streaming=True)
     with pytest.raises(Exception, match=r"part1\.parquet"):
         train(streamed, client=client)
+
+
+# A scheduler that dies or stops answering --------------------------------------------------
+
+
+@pytest.fixture
+def own_scheduler():
+    """A scheduler and one worker in processes of their own (a LocalCluster's scheduler lives in
+    this process, where it cannot be killed or stopped alone); yields (scheduler process, client)."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--no-dashboard"], **quiet)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1",
+                               "--nthreads", "1", "--no-dashboard"], **quiet)
+    try:
+        client = distributed.Client(address, timeout=60)
+        client.wait_for_workers(1, timeout=60)
+        yield scheduler, client
+    finally:
+        import signal
+
+        for process in (scheduler, worker):
+            process.send_signal(signal.SIGCONT)
+            process.kill()
+            process.wait()
+        client.close(timeout=2)
+
+
+def slow_stream():
+    from datasets import IterableDataset
+
+    def documents(shards):
+        import time as _time
+
+        for shard in shards:
+            for i in range(200):
+                _time.sleep(0.05)  # 10 s per shard: the scheduler goes while the workers count
+                yield {"text": f"document {i} of shard {shard}"}
+
+    return IterableDataset.from_generator(documents, gen_kwargs={"shards": list(range(4))})
+
+
+def test_a_scheduler_that_dies_gives_a_clear_error(own_scheduler):
+    import threading
+    import time
+
+    scheduler, client = own_scheduler
+    threading.Timer(2.0, scheduler.kill).start()
+    start = time.monotonic()
+    with pytest.raises(ConnectionError, match=r"lost the Dask scheduler at tcp://127\.0\.0\.1:\d+ while counting"):
+        train(slow_stream(), client=client)
+    assert time.monotonic() - start < 10  # at once, not after the shards' 40 s
+
+
+def test_a_scheduler_that_stops_answering_gives_up_within_the_timeout(own_scheduler, monkeypatch):
+    import signal
+    import threading
+    import time
+
+    monkeypatch.setenv("HFBPE_DASK_TIMEOUT", "2")
+    scheduler, client = own_scheduler
+    threading.Timer(2.0, scheduler.send_signal, (signal.SIGSTOP,)).start()
+    start = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"did not answer for 2 s while counting \(HFBPE_DASK_TIMEOUT\)"):
+        train(slow_stream(), client=client)
+    assert time.monotonic() - start < 2 + 5 + 2 + 3  # the stop, a probe's interval, its timeout, slack
