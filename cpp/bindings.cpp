@@ -258,7 +258,7 @@ WordCounts import_counts(nb::bytes data, nb::bytes offsets, nb::bytes counts) {
     }
     std::vector<int64_t> offset(n + 1), value(n);
     std::memcpy(offset.data(), offsets.c_str(), offsets.size());
-    std::memcpy(value.data(), counts.c_str(), counts.size());
+    if (n > 0) std::memcpy(value.data(), counts.c_str(), counts.size());  // data() of an empty vector may be null
     if (offset[0] != 0 || offset[n] != static_cast<int64_t>(data.size())) {
         throw nb::value_error("word count offsets do not cover the piece bytes");
     }
@@ -307,7 +307,7 @@ void make_piece_encoder(PieceEncoder* self, nb::bytes byte_ids, nb::bytes rules,
     std::vector<uint32_t> bytes(256);
     std::memcpy(bytes.data(), byte_ids.c_str(), byte_ids.size());
     std::vector<MergeRule> parsed(rules.size() / sizeof(MergeRule));
-    std::memcpy(parsed.data(), rules.c_str(), rules.size());
+    if (!parsed.empty()) std::memcpy(parsed.data(), rules.c_str(), rules.size());  // null data() when empty
     std::vector<std::pair<std::string, uint32_t>> whole;
     for (nb::handle item : whole_tokens) {
         nb::tuple pair = nb::cast<nb::tuple>(item);

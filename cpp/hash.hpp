@@ -33,7 +33,7 @@ inline uint64_t load_short(const char* data, size_t size, size_t readable) {
     }
 #endif
     (void)readable;
-    std::memcpy(&word, data, size);
+    if (size > 0) std::memcpy(&word, data, size);  // an empty piece's data may be null
     return word;
 }
 

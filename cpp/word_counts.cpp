@@ -39,7 +39,7 @@ void PieceTable::add(std::string_view piece, uint64_t hash, int64_t count, size_
             slot.count = count;
             slot.size = static_cast<uint32_t>(piece.size());
             if (piece.size() <= kInline) {
-                std::memcpy(slot.bytes, piece.data(), piece.size());
+                if (!piece.empty()) std::memcpy(slot.bytes, piece.data(), piece.size());  // "" may have null data()
             } else {
                 const uint64_t offset = arena_.size();
                 std::memcpy(slot.bytes, &offset, sizeof(offset));
