@@ -133,7 +133,7 @@ def test_a_corrupt_shard_on_the_cluster_names_the_file(client, texts, tmp_path):
 
 
 @pytest.fixture
-def own_scheduler():
+def own_scheduler(tmp_path):
     """A scheduler and one worker in processes of their own (a LocalCluster's scheduler lives in
     this process, where it cannot be killed or stopped alone); yields (scheduler process, client)."""
     import socket
@@ -144,7 +144,8 @@ def own_scheduler():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     address = f"tcp://127.0.0.1:{port}"
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    # cwd: not the repository root, whose hfbpe/ source folder would shadow the installed package
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": tmp_path}
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
                                   "--port", str(port), "--no-dashboard"], **quiet)
     worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1",
