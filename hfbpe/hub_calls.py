@@ -44,6 +44,18 @@ def request_timeout() -> float:
     return seconds
 
 
+def retries() -> int:
+    """HFBPE_HUB_RETRIES (a whole number, 0 or more)."""
+    text = os.environ.get("HFBPE_HUB_RETRIES", "")
+    try:
+        count = int(text) if text else DEFAULT_RETRIES
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ValueError(f"HFBPE_HUB_RETRIES={text!r}: expected a whole number of retries, 0 or more")
+    return count
+
+
 def _fill_in_timeout(request: Any) -> None:
     """An httpx request hook: gives the request the timeout of `timeouts()`, if any. Timeouts
     huggingface_hub sets itself (downloads: HF_HUB_ETAG_TIMEOUT, HF_HUB_DOWNLOAD_TIMEOUT) are
@@ -83,16 +95,16 @@ def retrying(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """call(*args, **kwargs), tried again on 429, server errors and transport failures."""
     from huggingface_hub.errors import HfHubHTTPError
 
-    retries = int(os.environ.get("HFBPE_HUB_RETRIES", str(DEFAULT_RETRIES)))
-    for attempt in range(retries + 1):
+    last = retries()
+    for attempt in range(last + 1):
         try:
             return call(*args, **kwargs)
         except HfHubHTTPError as error:
             status = getattr(getattr(error, "response", None), "status_code", None)
-            if status not in RETRY_STATUSES or attempt == retries:
+            if status not in RETRY_STATUSES or attempt == last:
                 raise
         except Exception as error:  # noqa: BLE001 - only transport failures are retried
-            if not is_transport_error(error) or attempt == retries:
+            if not is_transport_error(error) or attempt == last:
                 raise
         time.sleep(min(0.5 * 2**attempt, 8.0))
     raise AssertionError("unreachable")  # pragma: no cover
@@ -147,8 +159,7 @@ class naming_the_repo:
                 how_long = ("the timeout (HFBPE_HUB_TIMEOUT, or huggingface_hub's HF_HUB_ETAG_TIMEOUT and "
                             "HF_HUB_DOWNLOAD_TIMEOUT), also when huggingface_hub tried again")
             else:
-                tries = int(os.environ.get("HFBPE_HUB_RETRIES", str(DEFAULT_RETRIES))) + 1
-                how_long = f"{request_timeout():g} s (HFBPE_HUB_TIMEOUT), tried {tries} times"
+                how_long = f"{request_timeout():g} s (HFBPE_HUB_TIMEOUT), tried {retries() + 1} times"
             raise TimeoutError(
                 f"{self.doing} {self.repo_id!r}: the Hub at {self.endpoint} sent nothing for {how_long}"
             ) from error

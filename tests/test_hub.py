@@ -448,6 +448,10 @@ def test_the_timeout_is_checked_and_leaves_other_hub_calls_alone(hub, tokenizer,
     with pytest.raises(ValueError, match="HFBPE_HUB_TIMEOUT='soon'"):
         tokenizer.push_to_hub("alice/never")
     monkeypatch.setenv("HFBPE_HUB_TIMEOUT", "0.25")
+    monkeypatch.setenv("HFBPE_HUB_RETRIES", "many")
+    with pytest.raises(ValueError, match="HFBPE_HUB_RETRIES='many': expected a whole number"):
+        tokenizer.push_to_hub("alice/never")
+    monkeypatch.delenv("HFBPE_HUB_RETRIES")
     seen = []
     with timeouts():  # its hook first, then this test's
         get_session().event_hooks["request"].append(lambda request: seen.append(request.extensions["timeout"]))
