@@ -3,10 +3,10 @@ tables are added in a tree, and only the (small) table of distinct pieces travel
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
+from ._settings import env_number
 from .word_counts import WordCounts
 
 
@@ -74,14 +74,7 @@ def _result(future: Any, client: Any) -> WordCounts:
 
 
 def _dask_timeout() -> float:
-    text = os.environ.get("HFBPE_DASK_TIMEOUT", "")
-    try:
-        seconds = float(text) if text else 30.0
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0:
-        raise ValueError(f"HFBPE_DASK_TIMEOUT={text!r}: expected a positive number of seconds")
-    return seconds
+    return env_number("HFBPE_DASK_TIMEOUT", 30.0)
 
 
 def make_shards(data: Any, n: int) -> list[Any]:

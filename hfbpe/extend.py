@@ -129,11 +129,12 @@ def _check_ranks_agree(bpe: ByteLevelBPE, ranks: _core.PieceEncoder, counts: Wor
                 f"cannot extend {bpe.name}: its merges do not make their tokens in id order (merge {k} makes id "
                 f"{int(results[k])} after merge {k - 1} made id {int(results[k - 1])}), so its ids are not a rank "
                 "table that tiktoken and the other runtimes could encode identically")
-    piece = bpe.piece_encoder().first_difference(ranks, counts.table)
+    rule_encoder = bpe.piece_encoder()
+    piece = rule_encoder.first_difference(ranks, counts.table)
     if piece is not None:
         raise ValueError(
             f"cannot extend {bpe.name}: on the piece {piece!r} of the data its merges give "
-            f"{bpe.piece_encoder().encode(piece)} and its ids read as a rank table give {ranks.encode(piece)}; "
+            f"{rule_encoder.encode(piece)} and its ids read as a rank table give {ranks.encode(piece)}; "
             "an extension must encode as a rank table (tiktoken's way), which would change this base's tokens")
 
 

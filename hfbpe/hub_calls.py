@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterator
 from typing import Any, Callable, TypeVar
 
+from ._settings import env_number
+
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 DEFAULT_RETRIES = 4
 DEFAULT_TIMEOUT = 60.0
@@ -34,26 +36,12 @@ _timeout: contextvars.ContextVar[tuple[float, bool] | None] = contextvars.Contex
 
 def request_timeout() -> float:
     """HFBPE_HUB_TIMEOUT in seconds (a positive number)."""
-    text = os.environ.get("HFBPE_HUB_TIMEOUT", "")
-    try:
-        seconds = float(text) if text else DEFAULT_TIMEOUT
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0:
-        raise ValueError(f"HFBPE_HUB_TIMEOUT={text!r}: expected a positive number of seconds")
-    return seconds
+    return env_number("HFBPE_HUB_TIMEOUT", DEFAULT_TIMEOUT)
 
 
 def retries() -> int:
     """HFBPE_HUB_RETRIES (a whole number, 0 or more)."""
-    text = os.environ.get("HFBPE_HUB_RETRIES", "")
-    try:
-        count = int(text) if text else DEFAULT_RETRIES
-    except ValueError:
-        count = -1
-    if count < 0:
-        raise ValueError(f"HFBPE_HUB_RETRIES={text!r}: expected a whole number of retries, 0 or more")
-    return count
+    return int(env_number("HFBPE_HUB_RETRIES", DEFAULT_RETRIES, whole=True, zero_ok=True))
 
 
 def _fill_in_timeout(request: Any) -> None:
