@@ -44,6 +44,7 @@ PieceEncoder::PieceEncoder(std::vector<uint32_t> byte_ids, const std::vector<Mer
         // A pair listed twice takes its last rule, as HF's BPE model reads its merges into a map.
         slots_[i] = {key, {r.result, r.priority}};
     }
+    mark_joins(rules);
     if (!whole_tokens.empty()) {
         size_t slots = 16;
         while (slots < 2 * whole_tokens.size()) slots *= 2;
@@ -59,6 +60,29 @@ PieceEncoder::PieceEncoder(std::vector<uint32_t> byte_ids, const std::vector<Mer
             whole_bytes_.push_back(std::move(bytes));
             whole_ids_.push_back(id);
         }
+    }
+}
+
+// The first and last byte of every token a piece can reach (from the bytes, through the rules,
+// in any order: the rules are followed until nothing new is reached), and for every rule between
+// two such tokens the bigram it joins across.
+void PieceEncoder::mark_joins(const std::vector<MergeRule>& rules) {
+    constexpr uint16_t kUnreached = 0xFFFF;
+    std::vector<uint16_t> first(vocab_size_, kUnreached), last(vocab_size_, kUnreached);
+    for (int b = 0; b < 256; ++b) first[byte_ids_[b]] = last[byte_ids_[b]] = static_cast<uint16_t>(b);
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (const MergeRule& r : rules) {
+            if (first[r.left] == kUnreached || first[r.right] == kUnreached || first[r.result] != kUnreached) continue;
+            first[r.result] = first[r.left];
+            last[r.result] = last[r.right];
+            changed = true;
+        }
+    }
+    for (const MergeRule& r : rules) {
+        if (first[r.left] == kUnreached || first[r.right] == kUnreached) continue;
+        const unsigned bigram = unsigned{last[r.left]} << 8 | first[r.right];
+        joins_[bigram >> 6] |= uint64_t{1} << (bigram & 63);
     }
 }
 
@@ -110,13 +134,19 @@ const PieceEncoder::Rule& PieceEncoder::find(uint32_t left, uint32_t right) cons
 }
 
 void PieceEncoder::encode(std::string_view piece, std::vector<uint32_t>& ids) const {
-    ids.clear();
-    for (unsigned char b : piece) ids.push_back(byte_ids_[b]);
-    if (ids.size() <= kShortPiece) {
-        merge_short(ids);
-    } else {
-        merge_long(ids);
+    ids.resize(piece.size());
+    size_t out = 0, begin = 0;
+    auto merge_stretch = [&](size_t end) {
+        const size_t n = end - begin;
+        for (size_t k = 0; k < n; ++k) ids[out + k] = byte_ids_[static_cast<unsigned char>(piece[begin + k])];
+        out += n <= kShortPiece ? merge_short(&ids[out], n) : merge_long(&ids[out], n);
+        begin = end;
+    };
+    for (size_t p = 1; p < piece.size(); ++p) {
+        if (!joins(static_cast<unsigned char>(piece[p - 1]), static_cast<unsigned char>(piece[p]))) merge_stretch(p);
     }
+    merge_stretch(piece.size());
+    ids.resize(out);
     // Looked up after merging, and only when merging left several tokens: a
     // piece that merges into one token is that token already (token bytes are
     // unique), and most pieces do, so most pieces skip the lookup.
@@ -128,9 +158,8 @@ void PieceEncoder::encode(std::string_view piece, std::vector<uint32_t>& ids) co
 // The lowest-priority pair, leftmost on ties, is merged until none applies;
 // the priorities of the pairs are kept beside the ids and only the two pairs
 // next to a merge are looked up again.
-void PieceEncoder::merge_short(std::vector<uint32_t>& ids) const {
-    size_t n = ids.size();
-    if (n < 2) return;
+size_t PieceEncoder::merge_short(uint32_t* ids, size_t n) const {
+    if (n < 2) return n;
     Rule pair[kShortPiece];
     for (size_t i = 0; i + 1 < n; ++i) pair[i] = find(ids[i], ids[i + 1]);
     while (n > 1) {
@@ -146,14 +175,13 @@ void PieceEncoder::merge_short(std::vector<uint32_t>& ids) const {
         if (best > 0) pair[best - 1] = find(ids[best - 1], ids[best]);
         if (best + 1 < n) pair[best] = find(ids[best], ids[best + 1]);
     }
-    ids.resize(n);
+    return n;
 }
 
 // The same order of merges for long pieces: a min-heap of (priority, position)
 // over a linked list of symbols. Entries go stale when a neighbour merges;
 // they are recognised on the way out by the pair no longer having that rule.
-void PieceEncoder::merge_long(std::vector<uint32_t>& ids) const {
-    const size_t n = ids.size();
+size_t PieceEncoder::merge_long(uint32_t* ids, size_t n) const {
     std::vector<int64_t> prev(n), next(n);
     for (size_t i = 0; i < n; ++i) {
         prev[i] = static_cast<int64_t>(i) - 1;
@@ -185,7 +213,7 @@ void PieceEncoder::merge_long(std::vector<uint32_t>& ids) const {
     }
     size_t out = 0;
     for (int64_t i = 0; i >= 0; i = next[static_cast<size_t>(i)]) ids[out++] = ids[static_cast<size_t>(i)];
-    ids.resize(out);
+    return out;
 }
 
 EncodedCounts encode_counts(const WordCounts& counts, const PieceEncoder& encoder, int num_threads,

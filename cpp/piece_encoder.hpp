@@ -50,10 +50,21 @@ private:
     };
     static constexpr Rule kNoRule{0, UINT32_MAX};
     const Rule& find(uint32_t left, uint32_t right) const;
-    void merge_short(std::vector<uint32_t>& ids) const;
-    void merge_long(std::vector<uint32_t>& ids) const;
+    void mark_joins(const std::vector<MergeRule>& rules);
+    // Merge ids[0, n) in place; return how many tokens are left.
+    size_t merge_short(uint32_t* ids, size_t n) const;
+    size_t merge_long(uint32_t* ids, size_t n) const;
+    // Whether some rule joins a token ending in byte `a` to one starting with byte `b`.
+    bool joins(unsigned char a, unsigned char b) const {
+        const unsigned bigram = unsigned{a} << 8 | b;
+        return (joins_[bigram >> 6] >> (bigram & 63)) & 1;
+    }
 
     std::vector<uint32_t> byte_ids_;
+    // Bit a * 256 + b: some rule's left token ends in byte a and its right token starts with
+    // byte b. Between two bytes no rule joins, no merge ever crosses, so a long piece (a
+    // superword run) is merged as the independent stretches between such places.
+    std::vector<uint64_t> joins_ = std::vector<uint64_t>(65536 / 64, 0);
     // Open addressing on (left, right) -> rule, at most half full.
     // A slot keeps the key beside its rule: a lookup touches one cache line.
     struct Slot {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -31,8 +32,9 @@ class Trainer {
 public:
     // Copies the words out of `counts`; after this the trainer never reads them
     // again. With num_threads > 1 the largest merges use a second thread.
-    Trainer(WordCounts& counts, size_t num_merges, int num_threads, bool release_counts, const TrainStart* start)
-        : start_(start) {
+    Trainer(WordCounts& counts, size_t num_merges, int num_threads, bool release_counts, const TrainStart* start,
+            const MergeFilter* filter)
+        : start_(start), filter_(filter) {
         if (num_threads > 1) helper_ = std::make_unique<HelperThread>();
         if (start_ == nullptr) {
             tokens_.reserve(256);
@@ -158,16 +160,32 @@ private:
     // committed as they are written, so the two do not add up.
     void load_words(WordCounts& counts, size_t num_merges, bool release) {
         constexpr size_t kShards = WordCounts::kShards;
-        // A word's symbols: its bytes, or the start's tokens of it. Encoding
-        // twice (once to size the array, once to fill it) costs less than
-        // holding every encoded word until the array is sized.
+        // With a start, each piece is encoded once, in the first pass, into a
+        // stash per half (chunked, so it never holds twice its size) that the
+        // second pass copies in the same order: encoding long pieces (superword
+        // runs) is most of the setup, and the stash is no larger than the word
+        // array. The counts' shards can go as soon as they are encoded.
+        struct Stash {
+            std::deque<int64_t> counts;
+            std::deque<uint32_t> sizes;
+            std::deque<Symbol> symbols;
+            size_t words_in_shard[kShards] = {};
+        };
+        Stash stash[2];
         std::vector<uint32_t> encoded[2];
         auto for_each_word = [&](int half, size_t shard, auto&& f) {
             counts.shard(shard).for_each([&](std::string_view piece, int64_t count) {
                 if (piece.size() < 2 || count <= 0) return;
-                if (start_ == nullptr) return f(piece, count, piece.size());
+                if (start_ == nullptr) return f(count, piece.size());
                 start_->encoder->encode(piece, encoded[half]);
-                if (encoded[half].size() >= 2) f(piece, count, encoded[half].size());
+                const size_t size = encoded[half].size();
+                if (size < 2) return;
+                Stash& mine = stash[half];
+                mine.counts.push_back(count);
+                mine.sizes.push_back(static_cast<uint32_t>(size));
+                for (uint32_t id : encoded[half]) mine.symbols.push_back(static_cast<Symbol>(id));
+                ++mine.words_in_shard[shard];
+                f(count, size);
             });
         };
         // Sized exactly first: this array is a large part of the trainer's
@@ -180,11 +198,12 @@ private:
         };
         in_halves([&](int half, size_t begin, size_t end) {
             for (size_t shard = begin; shard < end; ++shard) {
-                for_each_word(half, shard, [&](std::string_view, int64_t count, size_t size) {
+                for_each_word(half, shard, [&](int64_t count, size_t size) {
                     largest[half].add(count);
                     ++words[half];
                     shard_start[shard + 1] += units_for(size);
                 });
+                if (release && start_ != nullptr) counts.shard(shard).release();
             }
         });
         for (size_t shard = 0; shard < kShards; ++shard) shard_start[shard + 1] += shard_start[shard];
@@ -195,25 +214,41 @@ private:
         }
         cells_ = PageArray<Symbol>(words_end_ * kCellsPerUnit + kScanSlack);  // first_occurrence reads past a word
         in_halves([&](int half, size_t begin, size_t end) {
+            auto put = [&](uint32_t& word, int64_t count, size_t size) {
+                std::memcpy(header(word), &count, sizeof(count));
+                set_size(word, static_cast<uint32_t>(size));
+                Symbol* symbols = symbols_of(word);
+                word += static_cast<uint32_t>(units_for(size));
+                return symbols;
+            };
+            Stash& mine = stash[half];
             for (size_t shard = begin; shard < end; ++shard) {
                 uint32_t word = static_cast<uint32_t>(shard_start[shard]);
-                for_each_word(half, shard, [&](std::string_view piece, int64_t count, size_t size) {
-                    std::memcpy(header(word), &count, sizeof(count));
-                    set_size(word, static_cast<uint32_t>(size));
-                    Symbol* symbols = symbols_of(word);
-                    if (start_ == nullptr) {
-                        for (size_t k = 0; k < size; ++k) symbols[k] = static_cast<unsigned char>(piece[k]);
-                    } else {
-                        for (size_t k = 0; k < size; ++k) symbols[k] = static_cast<Symbol>(encoded[half][k]);
-                    }
-                    word += static_cast<uint32_t>(units_for(size));
-                });
-                if (release) counts.shard(shard).release();
+                if (start_ == nullptr) {
+                    counts.shard(shard).for_each([&](std::string_view piece, int64_t count) {
+                        if (piece.size() < 2 || count <= 0) return;
+                        Symbol* symbols = put(word, count, piece.size());
+                        for (size_t k = 0; k < piece.size(); ++k) symbols[k] = static_cast<unsigned char>(piece[k]);
+                    });
+                    if (release) counts.shard(shard).release();
+                    continue;
+                }
+                for (size_t k = 0; k < mine.words_in_shard[shard]; ++k) {
+                    const size_t size = mine.sizes.front();
+                    Symbol* symbols = put(word, mine.counts.front(), size);
+                    std::copy_n(mine.symbols.begin(), size, symbols);
+                    mine.symbols.erase(mine.symbols.begin(), mine.symbols.begin() + static_cast<std::ptrdiff_t>(size));
+                    mine.sizes.pop_front();
+                    mine.counts.pop_front();
+                }
             }
         });
         num_words_ = words[0] + words[1];
         largest[0].absorb(largest[1]);
-        min_count_ = start_ == nullptr ? lowest_mergeable_count(largest[0], num_merges) : 1;
+        // The bound assumes every merge the loop picks is made: passed-over
+        // pairs (a start's tokens, a filter) can leave a frequent word with
+        // nothing mergeable, so then every pair is tracked.
+        min_count_ = start_ == nullptr && filter_ == nullptr ? lowest_mergeable_count(largest[0], num_merges) : 1;
     }
 
     // Numbers a pair for tracking: count, word list and heap entries.
@@ -537,8 +572,16 @@ private:
     std::vector<std::string> tokens_;
     std::unordered_map<std::string, uint32_t> token_ids_;
     const TrainStart* start_ = nullptr;
+    const MergeFilter* filter_ = nullptr;
     uint32_t first_new_ = 256;
-    std::vector<bool> skipped_;  // by pair number: a pair whose bytes were a token when it came up
+    // By pair number: a pair passed over for good when it came up (its bytes
+    // were a token, or the filter refused its token).
+    std::vector<bool> skipped_;
+
+    void pass_over(uint32_t index) {
+        if (skipped_.size() <= index) skipped_.resize(pair_count_.size(), false);
+        skipped_[index] = true;
+    }
 };
 
 template <class Symbol>
@@ -562,16 +605,22 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
         }
         const uint32_t left = left_of(top.pair), right = right_of(top.pair);
         std::string bytes = tokens_[left] + tokens_[right];
-        if (start_ != nullptr && token_ids_.count(bytes) != 0) {
+        // Passing a pair over drops its one heap entry for good: its count
+        // only falls from here on (both its tokens exist already, so no merge
+        // creates new occurrences of it).
+        if ((start_ != nullptr || filter_ != nullptr) && token_ids_.count(bytes) != 0) {
             // A vocabulary that was not trained on these words can reach a
             // token by another split than the words do ("a"+"bc" for a token
-            // made as "ab"+"c"). Merging would give one token two ids: the pair
-            // is never merged. Its count only falls from here on (both its
-            // tokens exist already, so no merge creates new occurrences), so
-            // dropping its one heap entry drops it for good.
-            if (skipped_.size() <= index) skipped_.resize(pair_count_.size(), false);
-            skipped_[index] = true;
+            // made as "ab"+"c"); so can a filtered loop, which made the token
+            // from pairs the words no longer all hold. Merging would give one
+            // token two ids: the pair is never merged.
+            pass_over(index);
             result.skipped.push_back({left, right, current});
+            continue;
+        }
+        if (filter_ != nullptr && !filter_->allows(bytes)) {
+            pass_over(index);
+            result.filtered.push_back({left, right, current});
             continue;
         }
         if (token_ids_.count(bytes) != 0) {
@@ -601,10 +650,11 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
 template <class Symbol>
 TrainResult train_with(WordCounts& counts, size_t num_merges, int num_threads,
                        const std::function<void(size_t)>& progress, bool release_counts,
-                       const std::function<void()>& words_loaded, const TrainStart* from) {
+                       const std::function<void()>& words_loaded, const TrainStart* from,
+                       const MergeFilter* filter) {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    Trainer<Symbol> trainer(counts, num_merges, num_threads, release_counts, from);
+    Trainer<Symbol> trainer(counts, num_merges, num_threads, release_counts, from, filter);
     if (words_loaded) words_loaded();  // before the pair lists, the trainer's other large allocation
     trainer.count_pairs();
     const size_t setup_bytes = trainer.memory_bytes();
@@ -618,7 +668,8 @@ TrainResult train_with(WordCounts& counts, size_t num_merges, int num_threads,
 
 TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
                       const std::function<void(size_t)>& progress, bool release_counts,
-                      const std::function<void()>& words_loaded, const TrainStart* start) {
+                      const std::function<void()>& words_loaded, const TrainStart* start,
+                      const MergeFilter* filter) {
     const size_t first_new = start == nullptr ? 256 : start->tokens.size();
     if (start != nullptr) {
         if (start->encoder == nullptr) throw std::invalid_argument("a start vocabulary needs its encoder");
@@ -630,9 +681,10 @@ TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
         throw std::length_error("the vocabulary would not fit 32-bit token ids");
     }
     if (first_new + num_merges <= 65536) {
-        return train_with<uint16_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start);
+        return train_with<uint16_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start,
+                                    filter);
     }
-    return train_with<uint32_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start);
+    return train_with<uint32_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start, filter);
 }
 
 }  // namespace hfbpe

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "merge_filter.hpp"
 #include "piece_encoder.hpp"
 #include "word_counts.hpp"
 
@@ -39,6 +40,9 @@ struct TrainResult {
     // Pairs the loop would have merged but whose bytes already were a token
     // (only when starting from a vocabulary): never merged, in the order met.
     std::vector<Merge> skipped;
+    // Pairs the loop would have merged but whose token the merge filter
+    // refuses: never merged, in the order met.
+    std::vector<Merge> filtered;
     size_t words = 0;  // distinct pieces of two or more bytes that took part
     double setup_seconds = 0;  // loading the words, words_loaded() and counting their pairs
     double loop_seconds = 0;   // the merge loop proper
@@ -57,9 +61,11 @@ struct TrainResult {
 // merges of many words are applied by two threads (the result does not depend on it).
 // With `start`, each piece is first encoded into the start's tokens and the
 // loop continues from there (see TrainStart); a pair whose bytes already are a
-// token is skipped for good rather than merged.
+// token is skipped for good rather than merged. With `filter`, a pair whose
+// token the filter refuses is passed over for good in the same way.
 TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
                       const std::function<void(size_t)>& progress, bool release_counts = false,
-                      const std::function<void()>& words_loaded = {}, const TrainStart* start = nullptr);
+                      const std::function<void()>& words_loaded = {}, const TrainStart* start = nullptr,
+                      const MergeFilter* filter = nullptr);
 
 }  // namespace hfbpe

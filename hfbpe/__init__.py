@@ -9,6 +9,7 @@ from .hub import from_pretrained
 from .patterns import PATTERNS
 from .report import Report
 from .retrain import train_new_from
+from .superword import train_superword
 from .sweep import sweep
 from .tokenizer import Tokenizer
 from .training import train, train_from_counts
@@ -32,5 +33,6 @@ __all__ = [
     "train",
     "train_from_counts",
     "train_new_from",
+    "train_superword",
     "__version__",
 ]

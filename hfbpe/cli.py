@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--doc-cap", type=int, help="crop every document to this many characters")
     train.add_argument("--num-threads", type=int, help="counting threads (default: every core)")
     train.add_argument("--dask-scheduler", help="count on this Dask cluster (address of its scheduler)")
+    train.add_argument("--superword-transition", type=int, metavar="T",
+                       help="train a superword (SuperBPE) tokenizer: ordinary BPE up to T tokens, then tokens that "
+                       "span words (hfbpe.train_superword)")
+    train.add_argument("--superword-pattern", help="stage 2's split (default: hfbpe.patterns.SUPERWORD)")
+    train.add_argument("--max-words", type=int,
+                       help="no token spans more than this many words (default with --superword-transition: 4)")
+    train.add_argument("--merge-filter", nargs="+", metavar="REGEX", default=[],
+                       help="regexes no token may contain (matched on its bytes), e.g. ': ' or '\n[^\n]'")
     train.add_argument("--push-to-hub", metavar="REPO", help="also push the tokenizer to this Hub repo")
     train.add_argument("--private", action="store_true", help="create the Hub repo private")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -180,7 +188,11 @@ def run_train(args: argparse.Namespace) -> int:
     if (args.group_by or args.chart) and not (args.sweep or args.eval_data):
         raise UserError("--group-by and --chart need --sweep or --eval-data")
     if args.sweep:
+        if args.superword_transition is not None:
+            raise UserError("--sweep and --superword-transition do not go together")
         return _train_with_sweep(args)
+    if args.superword_transition is None and args.superword_pattern is not None:
+        raise UserError("--superword-pattern needs --superword-transition")
     data = load_data(args)
     client = None
     if args.dask_scheduler:
@@ -192,8 +204,16 @@ def run_train(args: argparse.Namespace) -> int:
             client = Client(args.dask_scheduler, timeout="10s")
         except (OSError, TimeoutError) as error:
             raise UserError(f"cannot reach the Dask scheduler at {args.dask_scheduler}: {error}") from None
+    options = {"client": client} if client is not None else {}
+    if args.superword_transition is not None:
+        how = hfbpe.train_superword
+        options.update(transition=args.superword_transition, superword_pattern=args.superword_pattern,
+                       max_words=4 if args.max_words is None else args.max_words)
+    else:
+        how = hfbpe.train
+        options.update(max_words=args.max_words)
     try:
-        tokenizer = hfbpe.train(
+        tokenizer = how(
             data,
             args.vocab_size,
             text_column=args.text_column,
@@ -203,7 +223,8 @@ def run_train(args: argparse.Namespace) -> int:
             doc_cap=args.doc_cap,
             num_threads=args.num_threads,
             show_progress=False if args.no_progress else None,
-            **({"client": client} if client is not None else {}),
+            merge_filter=args.merge_filter,
+            **options,
         )
     finally:
         if client is not None:

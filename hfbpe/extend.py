@@ -15,12 +15,13 @@ of the data, the same tokens as its rank table (else ValueError naming the first
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from . import _core
 from .counting import count, resolve_num_threads
 from .foreign import ByteLevelBPE, read_tokenizer
-from .merging import Start, learn_merges
+from .merging import Start, learn_merges, merge_filter as make_merge_filter
 from .retrain import Shape, _describe_base, read_shape
 from .tokenizer import Tokenizer
 from .training import _check_tiktoken_accepts
@@ -35,6 +36,8 @@ def extend(
     vocab_size: int | None = None,
     num_threads: int | None = None,
     show_progress: bool | None = None,
+    max_words: int | None = None,
+    merge_filter: Sequence[str | bytes] = (),
     **options: Any,
 ) -> Tokenizer:
     """`base` with up to `add` new tokens learned on `data` (or as many as make `vocab_size` ids).
@@ -43,13 +46,15 @@ def extend(
         tokenizers.Tokenizer, a PreTrainedTokenizerFast, a tiktoken Encoding).
     data: what hfbpe.train takes, or WordCounts counted with the base's pattern.
     add: how many tokens to add; or vocab_size: the number of ids afterwards (base's included).
-    num_threads, show_progress: as for hfbpe.train.
+    num_threads, show_progress, max_words, merge_filter: as for hfbpe.train (the filter applies to
+        the new tokens only).
     options: hfbpe.count's (text_column, split, max_chars, doc_cap, batch_size, client).
 
     Every token of the base keeps its id and bytes; its special tokens, their roles and its
     transformers settings are kept. Fewer tokens are added (with a TrainingWarning) when the data
     runs out of pairs.
     """
+    native_filter = make_merge_filter(max_words, merge_filter)
     shape = read_shape(base)
     bpe = read_tokenizer(base)
     start_tokens, specials = _rank_table(bpe)
@@ -76,6 +81,7 @@ def extend(
     trained, merge_summary = learn_merges(
         counts.table, num_merges, show_progress=show_progress, release_counts=release,
         num_threads=resolve_num_threads(num_threads), stacklevel=3, start=Start(start_tokens, encoder),
+        merge_filter=native_filter,
     )
     tokenizer = _extended(base, shape, start_tokens, specials, trained)
     tokenizer.training_summary = {

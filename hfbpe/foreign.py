@@ -24,7 +24,7 @@ import numpy as np
 from .hf_format import byte_to_char
 from .hub import CONFIG_FILE, HF_TOKENIZER_FILE, from_pretrained, hub_repo_id
 from .hub_calls import download
-from .patterns import GPT2
+from .patterns import GPT2, SUPERWORD, keeping_gaps
 from .tokenizer import Tokenizer
 
 # (left, right, result, priority) per rule, the lowest priority applied first (see _core.PieceEncoder).
@@ -251,7 +251,9 @@ def _hf_pattern(pre: dict | None) -> str | None:
             and not byte_level.get("use_regex", True)
             and not byte_level.get("add_prefix_space", False)
         ):
-            return regex
+            # A Split keeps the text between matches; tiktoken's findall needs it matched. The
+            # named patterns leave no such text; the superword split does (hfbpe writes it so).
+            return keeping_gaps(regex) if regex == SUPERWORD else regex
     return None
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .patterns import split_keeping_gaps
+
 
 @lru_cache(maxsize=1)
 def byte_to_char() -> tuple[str, ...]:
@@ -82,6 +84,8 @@ def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_toke
                    post_processor: dict | None = None) -> dict:
     """The contents of tokenizer.json for this vocabulary (as a dict, ready for json.dump).
     post_processor: a template for template_processing (special tokens added around the text).
+    A pattern made by patterns.keeping_gaps(split) is written as the split itself: HF's Split
+    (behavior Isolated) keeps the text between matches as pieces on its own.
 
     The special tokens are in the model's vocab too, at their ids (as in GPT-2's tokenizer.json):
     tokenizers gives an added token the id the model's vocab has for its text, and numbers the
@@ -115,7 +119,8 @@ def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_toke
         "pre_tokenizer": {
             "type": "Sequence",
             "pretokenizers": [
-                {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
+                {"type": "Split", "pattern": {"Regex": split_keeping_gaps(pattern) or pattern},
+                 "behavior": "Isolated", "invert": False},
                 {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
             ],
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from . import _core
@@ -22,6 +23,8 @@ class TrainedMerges(NamedTuple):
     # Pairs passed over because their bytes already were a token of the start vocabulary
     # (only when training continues one): (left, right, count when they came up).
     skipped: list[tuple[int, int, int]] = []
+    # Pairs passed over because the merge filter refused their token: (left, right, count).
+    filtered: list[tuple[int, int, int]] = []
 
 
 class Start(NamedTuple):
@@ -30,6 +33,42 @@ class Start(NamedTuple):
 
     token_bytes: list[bytes | None]
     encoder: _core.PieceEncoder
+
+
+def merge_filter(max_words: int | None = None, forbidden: Sequence[str | bytes] = ()) -> _core.MergeFilter | None:
+    """The native filter of which tokens the merge loop may make, or None when nothing is filtered.
+
+    max_words: no token spans more than this many words (maximal runs of bytes other than ASCII
+        whitespace: " of the" is two, ", and" two, "\n\n" none).
+    forbidden: regexes (PCRE2, matched on a token's bytes without UTF mode, so `.` is one byte);
+        no token any of them finds anywhere is made, e.g. b": " or rb"\n[^\n]" (a token going on
+        past a newline).
+
+    A refused pair is passed over for good; the others keep their order (count, then the
+    smallest pair of ids), so the filter changes which merges are eligible and nothing else.
+    """
+    if max_words is not None and (isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1):
+        raise ValueError(f"max_words must be a positive int or None, got {max_words!r}")
+    if isinstance(forbidden, (str, bytes)):
+        raise TypeError("merge_filter must be a sequence of regexes (str or bytes), got a single one; wrap it in a list")
+    patterns = []
+    for i, pattern in enumerate(forbidden):
+        if isinstance(pattern, str):
+            pattern = pattern.encode("utf-8")
+        if not isinstance(pattern, bytes) or not pattern:
+            raise TypeError(f"merge_filter[{i}] must be a non-empty regex (str or bytes), got {pattern!r}")
+        patterns.append(pattern)
+    if max_words is None and not patterns:
+        return None
+    return _core.MergeFilter(max_words or 0, patterns)
+
+
+def filter_summary(native: _core.MergeFilter | None) -> dict:
+    """How a filter reads in a training summary (and hfbpe.json)."""
+    if native is None:
+        return {}
+    return {"max_words": native.max_words or None,
+            "merge_filter": [p.decode("utf-8", "backslashreplace") for p in native.forbidden]}
 
 
 def learn_merges(
@@ -41,6 +80,7 @@ def learn_merges(
     num_threads: int = 1,
     stacklevel: int = 3,
     start: Start | None = None,
+    merge_filter: _core.MergeFilter | None = None,
 ) -> tuple[TrainedMerges, dict]:
     """Learns up to `num_merges` merges from `counts`; returns them (with their tokens' bytes) and a summary.
 
@@ -59,6 +99,9 @@ def learn_merges(
     encoded into its tokens first, merge k creates id len(start.token_bytes) + k, and a pair
     whose bytes already are a token is skipped (listed in TrainedMerges.skipped and counted in
     the summary's skipped_merges).
+    merge_filter: from merging.merge_filter: pairs whose token it refuses are passed over
+    (TrainedMerges.filtered, the summary's filtered_merges); so is a pair whose bytes the filtered
+    loop already made by another split (skipped_merges).
     """
     empty = len(counts) == 0
     began = time.perf_counter()
@@ -71,14 +114,17 @@ def learn_merges(
         done = merges_done
 
     try:
-        merges, words, setup_seconds, loop_seconds, token_bytes, trainer_bytes, merge_counts, skipped = _core.train(
+        (merges, words, setup_seconds, loop_seconds, token_bytes, trainer_bytes, merge_counts, skipped,
+         filtered) = _core.train(
             counts, num_merges, on_progress, release_counts, num_threads,
-            None if start is None else start.token_bytes, None if start is None else start.encoder,
+            None if start is None else start.token_bytes, None if start is None else start.encoder, merge_filter,
         )
     finally:
         bar.close()
     if len(merges) < num_merges:
         reason = "holds no text" if empty else f"only has pairs for {len(merges)} merges"
+        if merge_filter is not None and not empty:
+            reason += " that the merge filter allows"
         first = 256 if start is None else len(start.token_bytes)
         warnings.warn(
             f"the training input {reason}: the vocabulary has {first + len(merges)} ordinary tokens "
@@ -95,6 +141,8 @@ def learn_merges(
         "trainer_bytes": trainer_bytes,
         "merge_counts": merge_counts,
     }
-    if start is not None:
+    if start is not None or merge_filter is not None:
         summary["skipped_merges"] = len(skipped)
-    return TrainedMerges(merges, token_bytes, skipped), summary
+    if merge_filter is not None:
+        summary.update(filter_summary(merge_filter), filtered_merges=len(filtered))
+    return TrainedMerges(merges, token_bytes, skipped, filtered), summary

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from .patterns import PATTERNS
+from .patterns import PATTERNS, split_keeping_gaps
 
 if TYPE_CHECKING:
     from .report import Report
@@ -70,11 +70,14 @@ def model_card(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None 
     front.append("---")
 
     pattern_name = _pattern_name(tokenizer.pattern)
+    split = split_keeping_gaps(tokenizer.pattern)
     rows = [
         ("vocabulary size", f"{tokenizer.n_vocab:,} ids: " + (
             f"{tokenizer.vocab_size:,} ordinary tokens" if tokenizer.is_rank_table
             else f"256 bytes, {len(tokenizer.merges):,} merges") + f", {len(tokenizer.special_tokens)} special tokens"),
-        ("split pattern", f"`{pattern_name}`" if pattern_name else f"`{tokenizer.pattern}`"),
+        ("split pattern", f"`{pattern_name}`" if pattern_name else
+         f"`{split}`, the text between its matches kept as pieces (superword split)" if split else
+         f"`{tokenizer.pattern}`"),
         ("special tokens", ", ".join(f"`{t}` = {i}" for t, i in tokenizer.special_tokens.items()) or "none"),
     ]
     for role in ("bos_token", "eos_token", "pad_token", "unk_token"):
@@ -84,6 +87,8 @@ def model_card(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None 
     if described:
         rows.append(("trained on", described))
     for key, label, fmt in (
+        ("transition", "superword (SuperBPE): ordinary tokens before the superword stage", "{:,}"),
+        ("max_words", "words a token may span at most", "{:,}"),
         ("documents", "documents", "{:,}"),
         ("chars", "characters", "{:,}"),
         ("bytes", "UTF-8 bytes", "{:,}"),
@@ -97,6 +102,8 @@ def model_card(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None 
     ):
         if summary.get(key) is not None:
             rows.append((label, fmt.format(summary[key])))
+    if summary.get("merge_filter"):
+        rows.append(("tokens may not contain", ", ".join(f"`{p}`" for p in summary["merge_filter"])))
     rows.append(("trained with", f"hfbpe {__version__}"))
     table = ["| | |", "| --- | --- |", *(f"| {_table_cell(k)} | {_table_cell(v)} |" for k, v in rows)]
 

@@ -10,7 +10,7 @@ import tiktoken
 
 from . import _core
 from .counting import count, resolve_num_threads
-from .merging import learn_merges
+from .merging import learn_merges, merge_filter as make_merge_filter
 from .patterns import resolve_pattern
 from .tokenizer import Tokenizer, _num_merges
 from .word_counts import WordCounts
@@ -32,6 +32,8 @@ def train(
     show_progress: bool | None = None,
     batch_size: int = 8192,
     client: Any = None,
+    max_words: int | None = None,
+    merge_filter: Sequence[str | bytes] = (),
 ) -> Tokenizer:
     """Trains a byte-level BPE tokenizer.
 
@@ -58,6 +60,11 @@ def train(
     client: a dask.distributed Client to count on its workers (shards of the
         data are opened where they run; only piece tables travel); the merge
         loop then runs here. Not with max_chars.
+    max_words: no token spans more than this many words (runs of bytes other than ASCII
+        whitespace); merge_filter: regexes (PCRE2, on a token's bytes, `.` one byte) no token may
+        contain, e.g. [r": ", r"\n[^\n]"]. A filter only changes which merges are eligible: a refused
+        pair is passed over for good (training_summary["filtered_merges"]), the order of the others
+        is kept. Filtering tracks every pair, so training takes more memory.
 
     The merges equal rustbpe's for the same texts and pattern, whatever
     num_threads, batch_size and the kind of input are. If the texts run out of
@@ -69,6 +76,7 @@ def train(
     regex = resolve_pattern(pattern)
     _core.Pretokenizer(regex)  # PatternError (a ValueError) quoting PCRE2's message and offset
     _check_tiktoken_accepts(regex)
+    native_filter = make_merge_filter(max_words, merge_filter)
     counts = count(
         data,
         pattern=regex,
@@ -83,7 +91,8 @@ def train(
     )
     # The counts are this call's own (unless a Dask worker in this process may
     # still hold them): the trainer may free them once it has read them.
-    tokenizer = _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=client is None)
+    tokenizer = _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=client is None,
+                       merge_filter=native_filter)
     tokenizer.training_summary.update(max_chars=max_chars, doc_cap=doc_cap)
     return tokenizer
 
@@ -95,18 +104,22 @@ def train_from_counts(
     special_tokens: Sequence[str] = (),
     num_threads: int | None = None,
     show_progress: bool | None = None,
+    max_words: int | None = None,
+    merge_filter: Sequence[str | bytes] = (),
 ) -> Tokenizer:
     """Runs the merge loop on counts from `hfbpe.count` (or added up from several shards).
 
     vocab_size and special_tokens mean what they mean for hfbpe.train; the
     pattern is the one the counts were made with. The counts are not changed,
     so one counting pass can serve several vocabulary sizes. num_threads:
-    with 2 or more (None: every core), the largest merges use two threads.
+    with 2 or more (None: every core), the largest merges use two threads. max_words and
+    merge_filter: as for hfbpe.train.
     """
     if not isinstance(counts, WordCounts):
         raise TypeError(f"counts must be hfbpe.WordCounts, got {type(counts).__name__}")
     specials = _check_special_tokens(special_tokens)
-    return _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=False)
+    return _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=False,
+                  merge_filter=make_merge_filter(max_words, merge_filter))
 
 
 def _train(
@@ -117,6 +130,7 @@ def _train(
     num_threads: int | None,
     *,
     release_counts: bool,
+    merge_filter: _core.MergeFilter | None = None,
 ) -> Tokenizer:
     num_merges = _num_merges(vocab_size, reserved=len(specials))
     threads = resolve_num_threads(num_threads)
@@ -129,6 +143,7 @@ def _train(
         release_counts=release_counts,
         num_threads=threads,
         stacklevel=4,
+        merge_filter=merge_filter,
     )
     first_special = 256 + len(trained.merges)
     # None (counts made by hand) means the default pattern, as it does for Tokenizer.

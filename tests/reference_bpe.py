@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+import re
+
 import regex
 
 
@@ -103,24 +105,28 @@ def rank_encode(piece: bytes, ranks: Mapping[bytes, int]) -> list[int]:
 
 
 def extend_from_counts(
-    counts: Mapping[bytes, int], base: Mapping[bytes, int], first_new: int, num_merges: int
+    counts: Mapping[bytes, int], base: Mapping[bytes, int], first_new: int, num_merges: int,
+    allows=None, filtered: list[tuple[int, int]] | None = None,
 ) -> tuple[list[bytes], list[tuple[int, int]], dict[bytes, list[int]]]:
     """Continued BPE from the rank table `base`: every piece encoded by the base, then the same loop
     as train_from_counts, new ids from `first_new`, and a best pair whose bytes already are a token
     skipped for good rather than merged. Returns the new tokens' bytes in id order, the skipped
-    pairs in the order met, and the final tokens of every piece (of two or more base tokens)."""
+    pairs in the order met, and the final tokens of every piece (of two or more base tokens).
+    allows(token bytes) -> bool: a merge filter; a best pair whose token it refuses is passed over
+    for good too, and appended to `filtered`."""
     vocab = {rank: token for token, rank in base.items()}
     known = set(base)
     words = {piece: rank_encode(piece, base) for piece, count in counts.items() if count > 0}
     live = [(piece, ids, counts[piece]) for piece, ids in words.items() if len(ids) >= 2]
     new_tokens: list[bytes] = []
     skipped: list[tuple[int, int]] = []
+    passed_over: set[tuple[int, int]] = set()
     while len(new_tokens) < num_merges:
         stats: dict[tuple[int, int], int] = {}
         for _, ids, count in live:
             for pair in zip(ids, ids[1:]):
                 stats[pair] = stats.get(pair, 0) + count
-        for pair in skipped:
+        for pair in passed_over:
             stats.pop(pair, None)
         if not stats:
             break
@@ -128,6 +134,11 @@ def extend_from_counts(
         token = vocab[best[0]] + vocab[best[1]]
         if token in known:
             skipped.append(best)
+            passed_over.add(best)
+            continue
+        if allows is not None and not allows(token):
+            filtered.append(best)
+            passed_over.add(best)
             continue
         new_id = first_new + len(new_tokens)
         vocab[new_id] = token
@@ -137,3 +148,22 @@ def extend_from_counts(
         for piece, ids, _ in live:
             words[piece] = ids
     return new_tokens, skipped, words
+
+
+def words_in(token: bytes) -> int:
+    """Words in a token as max_words counts them: runs of bytes other than ASCII whitespace."""
+    return len(re.findall(rb"[^ \t\n\v\f\r]+", token))
+
+
+def split_keeping_gaps(pattern: str, text: str) -> list[str]:
+    """The pieces of a split by `pattern` that keeps its matches and the text between them."""
+    pieces, at = [], 0
+    for match in regex.finditer(pattern, text):
+        if match.start() > at:
+            pieces.append(text[at:match.start()])
+        if match.end() > match.start():
+            pieces.append(match.group())
+        at = match.end()
+    if at < len(text):
+        pieces.append(text[at:])
+    return pieces

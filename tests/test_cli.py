@@ -67,6 +67,23 @@ def test_local_files_are_streamed_unless_told_otherwise(capsys, tmp_path, data_f
     assert hfbpe.from_pretrained(tmp_path / "t0").merges == hfbpe.from_pretrained(tmp_path / "t1").merges
 
 
+def test_train_superword_streaming(capsys, tmp_path, data_file, multilingual_slice):
+    code, _, err = run(
+        capsys, "train", "parquet", "--data-files", str(data_file), "--streaming", "--text-column", "text",
+        "--vocab-size", "1200", "--superword-transition", "1000", "--max-words", "3", "--merge-filter", ": ",
+        "--output", str(tmp_path / "t"), "--no-progress", "--num-threads", "1",
+    )
+    assert code == 0, err
+    expected = hfbpe.train_superword(multilingual_slice[:200], 1200, transition=1000, max_words=3,
+                                     merge_filter=[": "], show_progress=False)
+    loaded = hfbpe.from_pretrained(tmp_path / "t")
+    assert loaded.merges == expected.merges and loaded.pattern == expected.pattern
+    assert loaded.training_summary["transition"] == 1000 and loaded.training_summary["max_words"] == 3
+    code, _, err = run(capsys, "train", str(data_file), "--vocab-size", "1200", "--superword-pattern", "x+",
+                       "--output", str(tmp_path / "u"))
+    assert code == 1 and "--superword-pattern needs --superword-transition" in err
+
+
 def test_train_with_a_builder_and_data_files_streaming(capsys, tmp_path, data_file, multilingual_slice):
     code, out, err = run(
         capsys, "train", "parquet", "--data-files", str(data_file), "--streaming", "--text-column", "text",

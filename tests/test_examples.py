@@ -278,3 +278,14 @@ def test_retrain_and_extend_keeps_the_shape_and_every_id(tmp_path):
     assert retrained.convert_ids_to_tokens(every_base_id) != base.convert_ids_to_tokens(every_base_id)
     chinese = "分词器把文本切成词元。"
     assert len(extended(chinese)["input_ids"]) < len(base(chinese)["input_ids"])
+
+
+def test_train_superword_example(tmp_path):
+    out = tmp_path / "super"
+    stdout = check_ok(run_example("train_superword.py", corpus_path(), "--max-rows", 1500, "--vocab-size", 3000,
+                                  "--out", out))
+    assert re.search(r"stage 2: [\d,]+ distinct runs, [\d,]+ merges", stdout)
+    assert "first multi-word tokens: '" in stdout and re.search(r"^superword ", stdout, re.M)
+    loaded = hfbpe.from_pretrained(out)
+    assert loaded.n_vocab == 3000 and loaded.training_summary["transition"] == 2400
+    assert (out / "evaluation.json").exists()
