@@ -6,7 +6,8 @@ One document in ten is held apart from all training. At 32,768 and 65,536 ids, t
 tokenizer (transition at 80 %, max_words 4) is compared with the ordinary tokenizer of the same
 size: bytes per token per source on the held-apart documents (hfbpe.evaluate), stage 2's time,
 distinct runs and tables against stage 1's, and each stage's peak memory (a child process per
-stage, so that one stage's peak is not the other's). Then the superword tokenizer at 32,768 is
+stage, so that one stage's peak is not the other's; "RSS before" is the child's peak once the
+corpus is read, before training). Then the superword tokenizer at 32,768 is
 saved, loaded back and every document of the corpus is encoded by hfbpe, tiktoken, tokenizers and
 transformers (exit status 1 if any document differs), and tiktoken's encoding speed (one thread,
 the whole corpus) is measured for both kinds. Writes superword_results.md and .json next to this
@@ -19,7 +20,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -43,7 +43,10 @@ def split_corpus(path: Path) -> tuple[pa.Table, pa.Table]:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory (VmHWM: unlike getrusage's maxrss, not carried over
+    from the parent through fork and exec)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def child(args: argparse.Namespace) -> None:
@@ -155,13 +158,13 @@ def write_markdown(path: Path, results: dict, report, table) -> None:
              f"bytes per token on the {results['held_apart_documents']:,} held apart.", ""]
     lines += ["## Bytes per token (held-apart documents)", "", table, ""]
     lines += ["## Training", "", "| vocab | stage | seconds | distinct pieces | count table MB | trainer MB | "
-              "peak RSS MB |", "|---:|---|---:|---:|---:|---:|---:|"]
+              "peak RSS MB | RSS before MB |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for size, r in results["sizes"].items():
         for stage in ("stage1", "stage2"):
             f = r[stage]
             lines.append(f"| {size:,} | {stage} ({'to ' + str(r['transition']) if stage == 'stage1' else 'runs'}) | "
                          f"{f['seconds']:.1f} | {f['distinct_pieces']:,} | {f['count_table_bytes'] / 1e6:.0f} | "
-                         f"{f['trainer_bytes'] / 1e6:.0f} | {f['peak_rss_mb']:.0f} |")
+                         f"{f['trainer_bytes'] / 1e6:.0f} | {f['peak_rss_mb']:.0f} | {f['rss_before_mb']:.0f} |")
     rt = results["runtimes"]
     lines += ["", f"## Runtimes: {rt['documents']:,} documents encoded by hfbpe, tiktoken, tokenizers and "
               f"transformers (superword 32,768): {rt['differ']} differ", "",
