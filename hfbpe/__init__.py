@@ -1,7 +1,8 @@
 """hfbpe: train GPT-style byte-level BPE tokenizers, fast, merge-for-merge identical to rustbpe."""
 
+import importlib.metadata
+
 from ._core import PatternError
-from .counting import count
 from .errors import EvaluationWarning, TrainingWarning
 from .evaluation import evaluate
 from .extend import extend
@@ -12,10 +13,11 @@ from .retrain import train_new_from
 from .superword import train_superword
 from .sweep import sweep
 from .tokenizer import Tokenizer
-from .training import train, train_from_counts
+from .training import count, train, train_from_counts
 from .word_counts import WordCounts
 
-__version__ = "0.1.0"
+# One place for the version: pyproject.toml, read back from the installed package's metadata.
+__version__ = importlib.metadata.version("hfbpe")
 
 __all__ = [
     "PATTERNS",

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import __version__
+
 # A local file given as DATA is read with the datasets builder for its extension.
 BUILDERS = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".txt": "text", ".csv": "csv", ".arrow": "arrow"}
 
@@ -36,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hfbpe", description="Train byte-level BPE tokenizers on Hugging Face datasets.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details and show full tracebacks")
+    parser.add_argument("--version", action="version", version=f"hfbpe {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     # -v also after the command ("hfbpe train ... -v"); SUPPRESS keeps a subcommand from resetting it.
     verbose = argparse.ArgumentParser(add_help=False)

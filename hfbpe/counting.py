@@ -47,7 +47,7 @@ def _check_limit(name: str, value: int | None) -> int | None:
     return value
 
 
-def count(
+def count_local(
     data: Any,
     *,
     pattern: str = "gpt4",
@@ -58,28 +58,8 @@ def count(
     num_threads: int | None = None,
     show_progress: bool | None = None,
     batch_size: int = 8192,
-    client: Any = None,
 ) -> WordCounts:
-    """Pre-tokenizes and counts `data` (any input hfbpe.train takes, same arguments).
-
-    client: a dask.distributed Client; the shards of `data` are then counted
-        on its workers and the tables added up there (see hfbpe.distributed).
-        max_chars cannot be combined with it.
-
-    The result can be added to counts of other shards, saved, pickled, and
-    trained on any number of times: `hfbpe.train_from_counts(counts, vocab_size)`.
-    """
-    if client is not None:
-        from .distributed import count_on_cluster
-
-        regex = resolve_pattern(pattern)
-        # Opening the source checks split and column here, before any worker starts.
-        description = open_source(data, text_column=text_column, split=split).description
-        options = dict(pattern=regex, text_column=text_column, max_chars=max_chars, doc_cap=doc_cap,
-                       num_threads=num_threads, batch_size=batch_size)
-        counts = count_on_cluster(data, client, split=split, options=options)
-        counts.summary["data"] = description
-        return counts
+    """Pre-tokenizes and counts `data` in this process (hfbpe.count without a cluster)."""
     table, summary = count_texts(
         data,
         pattern=pattern,

@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 from ._settings import env_number
+from .counting import count_local
+from .sources import _datasets_module, _pick_split as pick
 from .word_counts import WordCounts
 
 
@@ -100,8 +102,6 @@ def make_shards(data: Any, n: int) -> list[Any]:
 
 
 def _pick_split(data: Any, split: str | None) -> Any:
-    from .sources import _datasets_module, _pick_split as pick
-
     datasets = _datasets_module()
     if datasets is not None and isinstance(data, (datasets.DatasetDict, datasets.IterableDatasetDict)):
         return pick(data, split)
@@ -110,9 +110,7 @@ def _pick_split(data: Any, split: str | None) -> Any:
 
 def count_shard(shard: Any, options: dict[str, Any]) -> WordCounts:
     """Runs on a worker."""
-    from .counting import count
-
-    return count(shard, show_progress=False, **options)
+    return count_local(shard, show_progress=False, **options)
 
 
 def add_counts(a: WordCounts, b: WordCounts) -> WordCounts:

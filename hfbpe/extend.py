@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _core
-from .counting import count, resolve_num_threads
+from .counting import resolve_num_threads
 from .foreign import ByteLevelBPE, read_tokenizer
 from .merging import Start, learn_merges, merge_filter as make_merge_filter
 from .retrain import Shape, _describe_base, read_shape
 from .tokenizer import Tokenizer
-from .training import _check_tiktoken_accepts
+from .training import _check_tiktoken_accepts, count
 from .word_counts import WordCounts
 
 

@@ -16,10 +16,10 @@ from ._files import exchange, fsync_directory, link_tree, make_public
 from .hf_format import tokenizer_json
 from .hub_calls import download, naming_the_repo, retrying, timeouts
 from .model_card import EVALUATION_CHART, EVALUATION_FILE, MERGES_CHART, evaluation_section, merges_section, model_card
+from .tokenizer import Tokenizer
 
 if TYPE_CHECKING:
     from .report import Report
-    from .tokenizer import Tokenizer
 
 CONFIG_FILE = "hfbpe.json"  # what hfbpe.from_pretrained reads
 TIKTOKEN_FILE = "tokenizer.tiktoken"  # base64 token + rank lines, for tiktoken.load.load_tiktoken_bpe
@@ -192,8 +192,6 @@ def load_folder(directory: Path) -> Tokenizer:
 
 
 def tokenizer_from_config(config: dict[str, Any], where: str) -> Tokenizer:
-    from .tokenizer import Tokenizer
-
     version = config.get("format_version")
     if version != FORMAT_VERSION:
         raise ValueError(f"{where}: {CONFIG_FILE} has format_version {version!r}; this hfbpe reads {FORMAT_VERSION}")

@@ -21,11 +21,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import _core
-from .counting import count, resolve_num_threads
+from .counting import resolve_num_threads
 from .merging import Start, learn_merges, merge_filter as make_merge_filter
 from .patterns import SUPERWORD, keeping_gaps, resolve_pattern
 from .tokenizer import Tokenizer, _num_merges
-from .training import _check_special_tokens, _check_tiktoken_accepts, train
+from .training import _check_special_tokens, _check_tiktoken_accepts, count, train
 
 
 def train_superword(

@@ -9,13 +9,51 @@ from typing import Any
 import tiktoken
 
 from . import _core
-from .counting import count, resolve_num_threads
+from .counting import count_local, resolve_num_threads
+from .distributed import count_on_cluster
 from .merging import learn_merges, merge_filter as make_merge_filter
 from .patterns import resolve_pattern
+from .sources import open_source
 from .tokenizer import Tokenizer, _num_merges
 from .word_counts import WordCounts
 
 logger = logging.getLogger("hfbpe")
+
+
+def count(
+    data: Any,
+    *,
+    pattern: str = "gpt4",
+    text_column: str | None = None,
+    split: str | None = None,
+    max_chars: int | None = None,
+    doc_cap: int | None = None,
+    num_threads: int | None = None,
+    show_progress: bool | None = None,
+    batch_size: int = 8192,
+    client: Any = None,
+) -> WordCounts:
+    """Pre-tokenizes and counts `data` (any input hfbpe.train takes, same arguments).
+
+    client: a dask.distributed Client; the shards of `data` are then counted
+        on its workers and the tables added up there (see hfbpe.distributed).
+        max_chars cannot be combined with it.
+
+    The result can be added to counts of other shards, saved, pickled, and
+    trained on any number of times: `hfbpe.train_from_counts(counts, vocab_size)`.
+    """
+    if client is None:
+        return count_local(data, pattern=pattern, text_column=text_column, split=split, max_chars=max_chars,
+                           doc_cap=doc_cap, num_threads=num_threads, show_progress=show_progress,
+                           batch_size=batch_size)
+    regex = resolve_pattern(pattern)
+    # Opening the source checks split and column here, before any worker starts.
+    description = open_source(data, text_column=text_column, split=split).description
+    options = dict(pattern=regex, text_column=text_column, max_chars=max_chars, doc_cap=doc_cap,
+                   num_threads=num_threads, batch_size=batch_size)
+    counts = count_on_cluster(data, client, split=split, options=options)
+    counts.summary["data"] = description
+    return counts
 
 
 def train(

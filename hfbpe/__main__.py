@@ -1,0 +1,7 @@
+"""`python -m hfbpe`: the hfbpe command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
