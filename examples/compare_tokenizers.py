@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import datasets
 
@@ -26,7 +28,7 @@ import hfbpe
 DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev.parquet"
 
 
-def train_with_hf_tokenizers(texts, vocab_size: int):
+def train_with_hf_tokenizers(texts: Iterable[str], vocab_size: int) -> Any:
     """BpeTrainer on the same pieces as hfbpe's gpt4 pattern: GPT-4's Split, then bytes."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 

@@ -22,6 +22,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import datasets
 
@@ -50,7 +51,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def open_data(args: argparse.Namespace):
+def open_data(args: argparse.Namespace) -> Any:
     if args.hub_dataset:
         return datasets.load_dataset(args.hub_dataset, args.hub_config, split=args.hub_split, streaming=True)
     path = args.data.resolve()
@@ -60,7 +61,7 @@ def open_data(args: argparse.Namespace):
     return datasets.load_dataset("parquet", data_files=str(path), split="train")
 
 
-def connect(args: argparse.Namespace):
+def connect(args: argparse.Namespace) -> tuple[Any, Any]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         client.close()
         if cluster is not None:
             cluster.close()
-    summary = tokenizer.training_summary
+    summary = tokenizer.training_summary or {}  # None only for tokenizers made by hand
     print(f"cluster: {summary['workers']} workers, {summary['shards']} shards, {summary['documents']:,} documents, "
           f"{summary['bytes'] / 1e6:,.1f} MB")
     print(f"trained {tokenizer.n_vocab} tokens in {seconds:.1f} s "

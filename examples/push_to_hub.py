@@ -63,7 +63,7 @@ def get_tokenizer(args: argparse.Namespace) -> hfbpe.Tokenizer:
                             max_chars=args.max_chars)
     # Naming the role puts it in tokenizer_config.json, so AutoTokenizer's eos_token is set.
     tokenizer.special_token_roles = {"eos_token": "<|endoftext|>"}
-    print(f"trained {tokenizer.n_vocab} tokens on {tokenizer.training_summary['bytes'] / 1e6:.1f} MB of {path.name}")
+    print(f"trained {tokenizer.n_vocab} tokens on {(tokenizer.training_summary or {})['bytes'] / 1e6:.1f} MB of {path.name}")
     return tokenizer
 
 

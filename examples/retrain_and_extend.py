@@ -79,7 +79,7 @@ def main() -> int:
 
     began = time.perf_counter()
     extended = hfbpe.extend(base, chinese, add=args.add, text_column="text")
-    summary = extended.training_summary
+    summary = extended.training_summary or {}  # None only for tokenizers made by hand
     print(f"extended in {time.perf_counter() - began:.1f} s: {summary['base_vocab_size']:,} ids kept, "
           f"{extended.n_vocab - summary['first_new_id']:,} new from id {summary['first_new_id']:,} "
           f"({summary['skipped_merges']} merges skipped: their bytes already were a token)")

@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     save(tokenizer, args.output)
     save_seconds = time.perf_counter() - start
 
-    summary = tokenizer.training_summary
+    summary = tokenizer.training_summary or {}  # None only for tokenizers made by hand
     n_docs, bytes_per_token = compression(tokenizer, data, args.text_column)
     stopped = "stopped at --max-chars" if summary["max_chars_reached"] else "read the whole dataset"
     print(f"vocabulary: {tokenizer.n_vocab} ids ({len(tokenizer.merges)} merges, "

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     tokenizer.save_pretrained(args.output)
 
-    summary = tokenizer.training_summary
+    summary = tokenizer.training_summary or {}  # None only for tokenizers made by hand
     if summary["max_chars_reached"]:
         read = f"stopped after {summary['chars']:,} characters (--max-chars {args.max_chars:,}); the stream was closed"
     else:

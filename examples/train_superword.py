@@ -45,7 +45,7 @@ def main() -> int:
         ordinary = hfbpe.train(train, args.vocab_size, text_column=text_column)
         superword = hfbpe.train_superword(train, args.vocab_size, transition=transition, stage1=ordinary,
                                           max_words=args.max_words, text_column=text_column)
-    summary = superword.training_summary
+    summary = superword.training_summary or {}  # None only for tokenizers made by hand
     print(f"stage 2: {summary['distinct_pieces']:,} distinct runs, {summary['merges']:,} merges in "
           f"{summary['stage2_seconds']:.1f} s ({summary['filtered_merges']} refused by max_words)")
     first_new = superword.n_vocab - len(superword.special_tokens) - summary["merges"]

@@ -46,7 +46,7 @@ def main() -> int:
     )
     seconds = time.perf_counter() - start
 
-    summary = tokenizer.training_summary
+    summary = tokenizer.training_summary or {}  # None only for tokenizers made by hand
     sample = [t for t in dataset.select(range(min(len(dataset), 200)))[args.text_column] if t is not None]
     n_bytes = sum(len(t.encode("utf-8")) for t in sample)
     n_tokens = sum(len(ids) for ids in tokenizer.batch_encode(sample))
