@@ -56,14 +56,17 @@ def _result(future: Any, client: Any) -> WordCounts:
     timeout = _dask_timeout()
     next_probe = time.monotonic() + PROBE_SECONDS
     while True:
-        try:
-            return future.result(timeout=0.5)
-        except TimeoutError:
-            pass
-        except CancelledError as error:
-            if client.status != "running" or "connection-lost" in str(error):
-                raise ConnectionError(f"lost the Dask scheduler at {address} while counting: {error}") from None
-            raise
+        # Future.done() reads the client's local state; Future.result(timeout=...) would go through
+        # the client's event loop on every slice, where a timeout racing a worker's death can fail
+        # inside distributed itself.
+        if future.done():
+            try:
+                return future.result()
+            except CancelledError as error:
+                if client.status != "running" or "connection-lost" in str(error):
+                    raise ConnectionError(f"lost the Dask scheduler at {address} while counting: {error}") from None
+                raise
+        time.sleep(0.1)
         if time.monotonic() >= next_probe:
             try:
                 client.sync(client.scheduler.identity, callback_timeout=timeout)
