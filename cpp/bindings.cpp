@@ -186,7 +186,8 @@ void return_free_memory() {
 }
 
 nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool release_counts, int num_threads,
-                nb::object start_tokens, const PieceEncoder* start_encoder, const MergeFilter* merge_filter) {
+                nb::object start_tokens, const PieceEncoder* start_encoder, const MergeFilter* merge_filter,
+                int64_t min_frequency) {
     TrainResult result;
     TrainStart start;
     const bool from_start = !start_tokens.is_none();
@@ -216,7 +217,7 @@ nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool
         };
         try {
             result = train_bpe(counts, num_merges, num_threads, on_progress, release_counts, words_loaded,
-                               from_start ? &start : nullptr, merge_filter);
+                               from_start ? &start : nullptr, merge_filter, min_frequency);
         } catch (const std::invalid_argument& e) {
             throw nb::value_error(e.what());
         }
@@ -232,7 +233,7 @@ nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool
     for (const Merge& m : result.skipped) skipped.append(nb::make_tuple(m.left, m.right, m.count));
     for (const Merge& m : result.filtered) filtered.append(nb::make_tuple(m.left, m.right, m.count));
     return nb::make_tuple(merges, result.words, result.setup_seconds, result.loop_seconds, token_bytes,
-                          result.memory_bytes, merge_counts, skipped, filtered);
+                          result.memory_bytes, merge_counts, skipped, filtered, result.stopped_at_min_frequency);
 }
 
 // The counts as three flat buffers (piece bytes back to back, n + 1 int64
@@ -500,18 +501,19 @@ NB_MODULE(_core, m) {
     nb::class_<MergeFilter>(m, "MergeFilter",
                             "Which tokens the merge loop may make: at most max_words words (runs of bytes other "
                             "than ASCII whitespace; 0: no limit) and none that a `forbidden` PCRE2 pattern finds "
-                            "(matched on the token's bytes, without UTF mode).")
+                            "(matched on the token's bytes, without UTF mode), and none longer than max_bytes "
+                            "(0: no limit).")
         .def(
             "__init__",
-            [](MergeFilter* self, size_t max_words, nb::list forbidden) {
+            [](MergeFilter* self, size_t max_words, nb::list forbidden, size_t max_bytes) {
                 std::vector<std::string> patterns;
                 for (nb::handle item : forbidden) {
                     nb::bytes p = nb::cast<nb::bytes>(item);
                     patterns.emplace_back(p.c_str(), p.size());
                 }
-                new (self) MergeFilter(max_words, patterns);
+                new (self) MergeFilter(max_words, patterns, max_bytes);
             },
-            "max_words"_a = 0, "forbidden"_a = nb::list())
+            "max_words"_a = 0, "forbidden"_a = nb::list(), "max_bytes"_a = 0)
         .def(
             "allows", [](const MergeFilter& self, nb::bytes token) { return self.allows({token.c_str(), token.size()}); },
             "token"_a, "Whether the merge loop may make a token of these bytes.")
@@ -519,6 +521,7 @@ NB_MODULE(_core, m) {
             "words_in", [](nb::bytes token) { return MergeFilter::words_in({token.c_str(), token.size()}); },
             "token"_a, "The words in these bytes, as max_words counts them.")
         .def_prop_ro("max_words", &MergeFilter::max_words)
+        .def_prop_ro("max_bytes", &MergeFilter::max_bytes)
         .def_prop_ro("forbidden", [](const MergeFilter& self) {
             nb::list out;
             for (const std::string& p : self.forbidden()) out.append(nb::bytes(p.data(), p.size()));
@@ -527,11 +530,12 @@ NB_MODULE(_core, m) {
 
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(), "release_counts"_a = false,
           "num_threads"_a = 1, "start_tokens"_a = nb::none(), "start_encoder"_a.none() = nb::none(),
-          "merge_filter"_a.none() = nb::none(),
+          "merge_filter"_a.none() = nb::none(), "min_frequency"_a = 1,
           "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds, "
           "the bytes of each merged token, the bytes the trainer's tables held, the count of each merged pair, "
           "the (left, right, count) of each pair skipped because its bytes already were a token, and of each "
-          "pair the merge_filter refused). "
+          "pair the merge_filter refused, and whether training stopped because no pair occurred min_frequency "
+          "times). "
           "start_tokens (the bytes of every id, None where an id is no byte sequence) and start_encoder "
           "(a PieceEncoder into those ids) continue an existing vocabulary: new ids follow its last one. "
           "With release_counts, `counts` is emptied shard by shard as the words are loaded, to free its memory; "

@@ -18,8 +18,8 @@ std::string pcre2_message(int code) {
 
 }  // namespace
 
-MergeFilter::MergeFilter(size_t max_words, const std::vector<std::string>& forbidden)
-    : max_words_(max_words), patterns_(forbidden) {
+MergeFilter::MergeFilter(size_t max_words, const std::vector<std::string>& forbidden, size_t max_bytes)
+    : max_words_(max_words), max_bytes_(max_bytes), patterns_(forbidden) {
     for (const std::string& pattern : patterns_) {
         int error_code = 0;
         PCRE2_SIZE error_offset = 0;
@@ -47,6 +47,7 @@ size_t MergeFilter::words_in(std::string_view token) {
 }
 
 bool MergeFilter::allows(std::string_view token) const {
+    if (max_bytes_ != 0 && token.size() > max_bytes_) return false;
     if (max_words_ != 0 && words_in(token) > max_words_) return false;
     for (const auto& code : codes_) {
         const int rc = pcre2_match(code.get(), reinterpret_cast<PCRE2_SPTR>(token.data()), token.size(), 0, 0,

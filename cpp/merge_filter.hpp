@@ -20,12 +20,16 @@ public:
     // bytes other than ASCII whitespace); 0 for no limit. forbidden: PCRE2
     // patterns matched against a token's bytes (no UTF mode: `.` is one byte,
     // since a token may hold part of a character); a token any of them finds
-    // is never made. Throws PatternError for a pattern PCRE2 rejects.
-    MergeFilter(size_t max_words, const std::vector<std::string>& forbidden);
+    // is never made. max_bytes: no token longer than this many bytes (0: no
+    // limit; in a byte-level BPE, HF's BpeTrainer counts a token's length in
+    // its byte-level characters, one per byte). Throws PatternError for a
+    // pattern PCRE2 rejects.
+    MergeFilter(size_t max_words, const std::vector<std::string>& forbidden, size_t max_bytes = 0);
 
     bool allows(std::string_view token) const;
 
     size_t max_words() const { return max_words_; }
+    size_t max_bytes() const { return max_bytes_; }
     const std::vector<std::string>& forbidden() const { return patterns_; }
 
     // The words of `token` as max_words counts them.
@@ -39,6 +43,7 @@ private:
         void operator()(pcre2_match_data* d) const { pcre2_match_data_free(d); }
     };
     size_t max_words_;
+    size_t max_bytes_;
     std::vector<std::string> patterns_;
     std::vector<std::unique_ptr<pcre2_code, CodeFree>> codes_;
     // Only the merge loop's thread asks, once per pair that reaches the top

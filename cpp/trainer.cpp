@@ -33,8 +33,8 @@ public:
     // Copies the words out of `counts`; after this the trainer never reads them
     // again. With num_threads > 1 the largest merges use a second thread.
     Trainer(WordCounts& counts, size_t num_merges, int num_threads, bool release_counts, const TrainStart* start,
-            const MergeFilter* filter)
-        : start_(start), filter_(filter) {
+            const MergeFilter* filter, int64_t min_frequency)
+        : start_(start), filter_(filter), min_frequency_(min_frequency) {
         if (num_threads > 1) helper_ = std::make_unique<HelperThread>();
         if (start_ == nullptr) {
             tokens_.reserve(256);
@@ -249,6 +249,8 @@ private:
         // pairs (a start's tokens, a filter) can leave a frequent word with
         // nothing mergeable, so then every pair is tracked.
         min_count_ = start_ == nullptr && filter_ == nullptr ? lowest_mergeable_count(largest[0], num_merges) : 1;
+        // A pair below min_frequency when it appears can only fall further: never merged.
+        min_count_ = std::max(min_count_, min_frequency_);
     }
 
     // Numbers a pair for tracking: count, word list and heap entries.
@@ -573,6 +575,7 @@ private:
     std::unordered_map<std::string, uint32_t> token_ids_;
     const TrainStart* start_ = nullptr;
     const MergeFilter* filter_ = nullptr;
+    int64_t min_frequency_ = 1;
     uint32_t first_new_ = 256;
     // By pair number: a pair passed over for good when it came up (its bytes
     // were a token, or the filter refused its token).
@@ -602,6 +605,11 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
             // back with the true one; it only comes out once no pair beats it.
             if (current > 0) heap_.push({current, top.pair});
             continue;
+        }
+        if (current < min_frequency_) {
+            // The heap's first valid entry holds the largest count: no pair is frequent enough.
+            result.stopped_at_min_frequency = true;
+            break;
         }
         const uint32_t left = left_of(top.pair), right = right_of(top.pair);
         std::string bytes = tokens_[left] + tokens_[right];
@@ -651,10 +659,10 @@ template <class Symbol>
 TrainResult train_with(WordCounts& counts, size_t num_merges, int num_threads,
                        const std::function<void(size_t)>& progress, bool release_counts,
                        const std::function<void()>& words_loaded, const TrainStart* from,
-                       const MergeFilter* filter) {
+                       const MergeFilter* filter, int64_t min_frequency) {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    Trainer<Symbol> trainer(counts, num_merges, num_threads, release_counts, from, filter);
+    Trainer<Symbol> trainer(counts, num_merges, num_threads, release_counts, from, filter, min_frequency);
     if (words_loaded) words_loaded();  // before the pair lists, the trainer's other large allocation
     trainer.count_pairs();
     const size_t setup_bytes = trainer.memory_bytes();
@@ -669,7 +677,8 @@ TrainResult train_with(WordCounts& counts, size_t num_merges, int num_threads,
 TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
                       const std::function<void(size_t)>& progress, bool release_counts,
                       const std::function<void()>& words_loaded, const TrainStart* start,
-                      const MergeFilter* filter) {
+                      const MergeFilter* filter, int64_t min_frequency) {
+    if (min_frequency < 1) throw std::invalid_argument("min_frequency must be at least 1");
     const size_t first_new = start == nullptr ? 256 : start->tokens.size();
     if (start != nullptr) {
         if (start->encoder == nullptr) throw std::invalid_argument("a start vocabulary needs its encoder");
@@ -682,9 +691,10 @@ TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
     }
     if (first_new + num_merges <= 65536) {
         return train_with<uint16_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start,
-                                    filter);
+                                    filter, min_frequency);
     }
-    return train_with<uint32_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start, filter);
+    return train_with<uint32_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start, filter,
+                                min_frequency);
 }
 
 }  // namespace hfbpe

@@ -43,6 +43,7 @@ struct TrainResult {
     // Pairs the loop would have merged but whose token the merge filter
     // refuses: never merged, in the order met.
     std::vector<Merge> filtered;
+    bool stopped_at_min_frequency = false;
     size_t words = 0;  // distinct pieces of two or more bytes that took part
     double setup_seconds = 0;  // loading the words, words_loaded() and counting their pairs
     double loop_seconds = 0;   // the merge loop proper
@@ -62,10 +63,12 @@ struct TrainResult {
 // With `start`, each piece is first encoded into the start's tokens and the
 // loop continues from there (see TrainStart); a pair whose bytes already are a
 // token is skipped for good rather than merged. With `filter`, a pair whose
-// token the filter refuses is passed over for good in the same way.
+// token the filter refuses is passed over for good in the same way. Training
+// stops (stopped_at_min_frequency) once the most frequent pair occurs fewer
+// than `min_frequency` times.
 TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
                       const std::function<void(size_t)>& progress, bool release_counts = false,
                       const std::function<void()>& words_loaded = {}, const TrainStart* start = nullptr,
-                      const MergeFilter* filter = nullptr);
+                      const MergeFilter* filter = nullptr, int64_t min_frequency = 1);
 
 }  // namespace hfbpe

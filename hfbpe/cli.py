@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="no token spans more than this many words (default with --superword-transition: 4)")
     train.add_argument("--merge-filter", nargs="+", metavar="REGEX", default=[],
                        help="regexes no token may contain (matched on its bytes), e.g. ': ' or '\n[^\n]'")
+    train.add_argument("--min-frequency", type=int, default=1,
+                       help="stop once no pair occurs this many times (HF tokenizers' BpeTrainer option)")
+    train.add_argument("--max-token-length", type=int, help="no token longer than this many bytes")
     train.add_argument("--push-to-hub", metavar="REPO", help="also push the tokenizer to this Hub repo")
     train.add_argument("--private", action="store_true", help="create the Hub repo private")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -227,6 +230,8 @@ def run_train(args: argparse.Namespace) -> int:
             num_threads=args.num_threads,
             show_progress=False if args.no_progress else None,
             merge_filter=args.merge_filter,
+            min_frequency=args.min_frequency,
+            max_token_length=args.max_token_length,
             **options,
         )
     finally:

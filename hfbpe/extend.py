@@ -38,6 +38,8 @@ def extend(
     show_progress: bool | None = None,
     max_words: int | None = None,
     merge_filter: Sequence[str | bytes] = (),
+    min_frequency: int = 1,
+    max_token_length: int | None = None,
     **options: Any,
 ) -> Tokenizer:
     """`base` with up to `add` new tokens learned on `data` (or as many as make `vocab_size` ids).
@@ -46,15 +48,15 @@ def extend(
         tokenizers.Tokenizer, a PreTrainedTokenizerFast, a tiktoken Encoding).
     data: what hfbpe.train takes, or WordCounts counted with the base's pattern.
     add: how many tokens to add; or vocab_size: the number of ids afterwards (base's included).
-    num_threads, show_progress, max_words, merge_filter: as for hfbpe.train (the filter applies to
-        the new tokens only).
+    num_threads, show_progress, max_words, merge_filter, min_frequency, max_token_length: as for
+        hfbpe.train (they apply to the new tokens only).
     options: hfbpe.count's (text_column, split, max_chars, doc_cap, batch_size, client).
 
     Every token of the base keeps its id and bytes; its special tokens, their roles and its
     transformers settings are kept. Fewer tokens are added (with a TrainingWarning) when the data
     runs out of pairs.
     """
-    native_filter = make_merge_filter(max_words, merge_filter)
+    native_filter = make_merge_filter(max_words, merge_filter, max_token_length)
     shape = read_shape(base)
     bpe = read_tokenizer(base)
     start_tokens, specials = _rank_table(bpe)
@@ -81,7 +83,7 @@ def extend(
     trained, merge_summary = learn_merges(
         counts.table, num_merges, show_progress=show_progress, release_counts=release,
         num_threads=resolve_num_threads(num_threads), stacklevel=3, start=Start(start_tokens, encoder),
-        merge_filter=native_filter,
+        merge_filter=native_filter, min_frequency=min_frequency,
     )
     tokenizer = _extended(base, shape, start_tokens, specials, trained)
     tokenizer.training_summary = {

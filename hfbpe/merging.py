@@ -35,7 +35,8 @@ class Start(NamedTuple):
     encoder: _core.PieceEncoder
 
 
-def merge_filter(max_words: int | None = None, forbidden: Sequence[str | bytes] = ()) -> _core.MergeFilter | None:
+def merge_filter(max_words: int | None = None, forbidden: Sequence[str | bytes] = (),
+                 max_token_length: int | None = None) -> _core.MergeFilter | None:
     """The native filter of which tokens the merge loop may make, or None when nothing is filtered.
 
     max_words: no token spans more than this many words (maximal runs of bytes other than ASCII
@@ -43,12 +44,15 @@ def merge_filter(max_words: int | None = None, forbidden: Sequence[str | bytes] 
     forbidden: regexes (PCRE2, matched on a token's bytes without UTF mode, so `.` is one byte);
         no token any of them finds anywhere is made, e.g. b": " or rb"\n[^\n]" (a token going on
         past a newline).
+    max_token_length: no token longer than this many bytes (HF tokenizers' BpeTrainer option of that
+        name counts a byte-level token's characters, which are its bytes).
 
     A refused pair is passed over for good; the others keep their order (count, then the
     smallest pair of ids), so the filter changes which merges are eligible and nothing else.
     """
-    if max_words is not None and (isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1):
-        raise ValueError(f"max_words must be a positive int or None, got {max_words!r}")
+    for name, value in (("max_words", max_words), ("max_token_length", max_token_length)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive int or None, got {value!r}")
     if isinstance(forbidden, (str, bytes)):
         raise TypeError("merge_filter must be a sequence of regexes (str or bytes), got a single one; wrap it in a list")
     patterns = []
@@ -58,17 +62,23 @@ def merge_filter(max_words: int | None = None, forbidden: Sequence[str | bytes] 
         if not isinstance(pattern, bytes) or not pattern:
             raise TypeError(f"merge_filter[{i}] must be a non-empty regex (str or bytes), got {pattern!r}")
         patterns.append(pattern)
-    if max_words is None and not patterns:
+    if max_words is None and max_token_length is None and not patterns:
         return None
-    return _core.MergeFilter(max_words or 0, patterns)
+    return _core.MergeFilter(max_words or 0, patterns, max_token_length or 0)
 
 
 def filter_summary(native: _core.MergeFilter | None) -> dict:
     """How a filter reads in a training summary (and hfbpe.json)."""
     if native is None:
         return {}
-    return {"max_words": native.max_words or None,
+    return {"max_words": native.max_words or None, "max_token_length": native.max_bytes or None,
             "merge_filter": [p.decode("utf-8", "backslashreplace") for p in native.forbidden]}
+
+
+def check_min_frequency(min_frequency: int) -> int:
+    if isinstance(min_frequency, bool) or not isinstance(min_frequency, int) or min_frequency < 1:
+        raise ValueError(f"min_frequency must be an int of at least 1, got {min_frequency!r}")
+    return min_frequency
 
 
 def learn_merges(
@@ -81,6 +91,7 @@ def learn_merges(
     stacklevel: int = 3,
     start: Start | None = None,
     merge_filter: _core.MergeFilter | None = None,
+    min_frequency: int = 1,
 ) -> tuple[TrainedMerges, dict]:
     """Learns up to `num_merges` merges from `counts`; returns them (with their tokens' bytes) and a summary.
 
@@ -102,6 +113,7 @@ def learn_merges(
     merge_filter: from merging.merge_filter: pairs whose token it refuses are passed over
     (TrainedMerges.filtered, the summary's filtered_merges); so is a pair whose bytes the filtered
     loop already made by another split (skipped_merges).
+    min_frequency: stop once no pair occurs this many times (HF tokenizers' BpeTrainer option).
     """
     empty = len(counts) == 0
     began = time.perf_counter()
@@ -115,15 +127,18 @@ def learn_merges(
 
     try:
         (merges, words, setup_seconds, loop_seconds, token_bytes, trainer_bytes, merge_counts, skipped,
-         filtered) = _core.train(
+         filtered, stopped) = _core.train(
             counts, num_merges, on_progress, release_counts, num_threads,
             None if start is None else start.token_bytes, None if start is None else start.encoder, merge_filter,
+            check_min_frequency(min_frequency),
         )
     finally:
         bar.close()
     if len(merges) < num_merges:
         reason = "holds no text" if empty else f"only has pairs for {len(merges)} merges"
-        if merge_filter is not None and not empty:
+        if stopped:
+            reason = f"has no pair occurring min_frequency={min_frequency} times after {len(merges)} merges"
+        elif merge_filter is not None and not empty:
             reason += " that the merge filter allows"
         first = 256 if start is None else len(start.token_bytes)
         warnings.warn(
@@ -145,4 +160,6 @@ def learn_merges(
         summary["skipped_merges"] = len(skipped)
     if merge_filter is not None:
         summary.update(filter_summary(merge_filter), filtered_merges=len(filtered))
+    if min_frequency > 1:
+        summary["min_frequency"] = min_frequency
     return TrainedMerges(merges, token_bytes, skipped, filtered), summary

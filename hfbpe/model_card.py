@@ -89,6 +89,8 @@ def model_card(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None 
     for key, label, fmt in (
         ("transition", "superword (SuperBPE): ordinary tokens before the superword stage", "{:,}"),
         ("max_words", "words a token may span at most", "{:,}"),
+        ("max_token_length", "bytes a token may hold at most", "{:,}"),
+        ("min_frequency", "fewest occurrences of a merged pair", "{:,}"),
         ("documents", "documents", "{:,}"),
         ("chars", "characters", "{:,}"),
         ("bytes", "UTF-8 bytes", "{:,}"),

@@ -37,6 +37,8 @@ def train_superword(
     superword_pattern: str | None = None,
     max_words: int | None = 4,
     merge_filter: Sequence[str | bytes] = (),
+    min_frequency: int = 1,
+    max_token_length: int | None = None,
     stage1: Tokenizer | None = None,
     special_tokens: Sequence[str] = (),
     text_column: str | None = None,
@@ -58,7 +60,8 @@ def train_superword(
         hfbpe.patterns.SUPERWORD. It must never match the empty string.
     max_words: no stage-2 token spans more than this many words (runs of bytes other than ASCII
         whitespace); None for no limit. merge_filter: regexes no stage-2 token may contain (see
-        hfbpe.train). Stage-1 tokens are ordinary pieces of `pattern`.
+        hfbpe.train). Stage-1 tokens are ordinary pieces of `pattern`. min_frequency and
+        max_token_length: as for hfbpe.train, in both stages.
     stage1: a tokenizer from hfbpe.train with `pattern` on this data and at least `transition`
         ordinary tokens: its first merges are stage 1 (one stage-1 training serves several sizes).
     special_tokens, text_column, split, max_chars, doc_cap, num_threads, show_progress,
@@ -82,7 +85,7 @@ def train_superword(
     _core.Pretokenizer(superword)
     _check_tiktoken_accepts(superword)
     _check_keeps_all_text(split_regex, superword)
-    native_filter = make_merge_filter(max_words, merge_filter)
+    native_filter = make_merge_filter(max_words, merge_filter, max_token_length)
     if stage1 is None and isinstance(data, Iterator):
         raise TypeError("train_superword reads the data twice (once per stage): give a Dataset, IterableDataset, "
                         "list or another re-iterable source, not a one-shot iterator")
@@ -90,7 +93,8 @@ def train_superword(
                    num_threads=num_threads, batch_size=batch_size, show_progress=show_progress, client=client)
 
     began = time.perf_counter()
-    first = _stage1(stage1, data, transition, resolve_pattern(pattern), options)
+    first = _stage1(stage1, data, transition, resolve_pattern(pattern),
+                    {**options, "min_frequency": min_frequency, "max_token_length": max_token_length})
     stage1_seconds = time.perf_counter() - began
 
     began = time.perf_counter()
@@ -101,6 +105,7 @@ def train_superword(
     trained, merge_summary = learn_merges(
         counts.table, stage2_merges, show_progress=show_progress, release_counts=client is None,
         num_threads=resolve_num_threads(num_threads), stacklevel=3, start=start, merge_filter=native_filter,
+        min_frequency=min_frequency,
     )
     first_special = first.n_vocab + len(trained.merges)  # stage 1 may have run out of pairs early
     tokenizer = Tokenizer(superword, [*first.merges, *trained.merges],

@@ -11,7 +11,7 @@ import tiktoken
 from . import _core
 from .counting import count_local, resolve_num_threads
 from .distributed import count_on_cluster
-from .merging import learn_merges, merge_filter as make_merge_filter
+from .merging import check_min_frequency, learn_merges, merge_filter as make_merge_filter
 from .patterns import resolve_pattern
 from .sources import open_source
 from .tokenizer import Tokenizer, _num_merges
@@ -72,6 +72,8 @@ def train(
     client: Any = None,
     max_words: int | None = None,
     merge_filter: Sequence[str | bytes] = (),
+    min_frequency: int = 1,
+    max_token_length: int | None = None,
 ) -> Tokenizer:
     """Trains a byte-level BPE tokenizer.
 
@@ -103,6 +105,9 @@ def train(
         contain, e.g. [r": ", r"\n[^\n]"]. A filter only changes which merges are eligible: a refused
         pair is passed over for good (training_summary["filtered_merges"]), the order of the others
         is kept. Filtering tracks every pair, so training takes more memory.
+    min_frequency: stop (with a TrainingWarning) once no pair occurs this many times.
+    max_token_length: no token longer than this many bytes (a byte-level BPE's characters, as HF
+        tokenizers' BpeTrainer counts them; a filter like the others).
 
     The merges equal rustbpe's for the same texts and pattern, whatever
     num_threads, batch_size and the kind of input are. If the texts run out of
@@ -114,7 +119,8 @@ def train(
     regex = resolve_pattern(pattern)
     _core.Pretokenizer(regex)  # PatternError (a ValueError) quoting PCRE2's message and offset
     _check_tiktoken_accepts(regex)
-    native_filter = make_merge_filter(max_words, merge_filter)
+    native_filter = make_merge_filter(max_words, merge_filter, max_token_length)
+    check_min_frequency(min_frequency)
     counts = count(
         data,
         pattern=regex,
@@ -130,7 +136,7 @@ def train(
     # The counts are this call's own (unless a Dask worker in this process may
     # still hold them): the trainer may free them once it has read them.
     tokenizer = _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=client is None,
-                       merge_filter=native_filter)
+                       merge_filter=native_filter, min_frequency=min_frequency)
     tokenizer.training_summary.update(max_chars=max_chars, doc_cap=doc_cap)
     return tokenizer
 
@@ -144,20 +150,23 @@ def train_from_counts(
     show_progress: bool | None = None,
     max_words: int | None = None,
     merge_filter: Sequence[str | bytes] = (),
+    min_frequency: int = 1,
+    max_token_length: int | None = None,
 ) -> Tokenizer:
     """Runs the merge loop on counts from `hfbpe.count` (or added up from several shards).
 
     vocab_size and special_tokens mean what they mean for hfbpe.train; the
     pattern is the one the counts were made with. The counts are not changed,
     so one counting pass can serve several vocabulary sizes. num_threads:
-    with 2 or more (None: every core), the largest merges use two threads. max_words and
-    merge_filter: as for hfbpe.train.
+    with 2 or more (None: every core), the largest merges use two threads. max_words,
+    merge_filter, min_frequency and max_token_length: as for hfbpe.train.
     """
     if not isinstance(counts, WordCounts):
         raise TypeError(f"counts must be hfbpe.WordCounts, got {type(counts).__name__}")
     specials = _check_special_tokens(special_tokens)
     return _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=False,
-                  merge_filter=make_merge_filter(max_words, merge_filter))
+                  merge_filter=make_merge_filter(max_words, merge_filter, max_token_length),
+                  min_frequency=min_frequency)
 
 
 def _train(
@@ -169,6 +178,7 @@ def _train(
     *,
     release_counts: bool,
     merge_filter: _core.MergeFilter | None = None,
+    min_frequency: int = 1,
 ) -> Tokenizer:
     num_merges = _num_merges(vocab_size, reserved=len(specials))
     threads = resolve_num_threads(num_threads)
@@ -182,6 +192,7 @@ def _train(
         num_threads=threads,
         stacklevel=4,
         merge_filter=merge_filter,
+        min_frequency=min_frequency,
     )
     first_special = 256 + len(trained.merges)
     # None (counts made by hand) means the default pattern, as it does for Tokenizer.

@@ -106,14 +106,15 @@ def rank_encode(piece: bytes, ranks: Mapping[bytes, int]) -> list[int]:
 
 def extend_from_counts(
     counts: Mapping[bytes, int], base: Mapping[bytes, int], first_new: int, num_merges: int,
-    allows=None, filtered: list[tuple[int, int]] | None = None,
+    allows=None, filtered: list[tuple[int, int]] | None = None, min_frequency: int = 1,
 ) -> tuple[list[bytes], list[tuple[int, int]], dict[bytes, list[int]]]:
     """Continued BPE from the rank table `base`: every piece encoded by the base, then the same loop
     as train_from_counts, new ids from `first_new`, and a best pair whose bytes already are a token
     skipped for good rather than merged. Returns the new tokens' bytes in id order, the skipped
     pairs in the order met, and the final tokens of every piece (of two or more base tokens).
     allows(token bytes) -> bool: a merge filter; a best pair whose token it refuses is passed over
-    for good too, and appended to `filtered`."""
+    for good too, and appended to `filtered`. Training stops once the best pair occurs fewer than
+    min_frequency times."""
     vocab = {rank: token for token, rank in base.items()}
     known = set(base)
     words = {piece: rank_encode(piece, base) for piece, count in counts.items() if count > 0}
@@ -131,6 +132,8 @@ def extend_from_counts(
         if not stats:
             break
         best = min(stats, key=lambda pair: (-stats[pair], pair))
+        if stats[best] < min_frequency:
+            break
         token = vocab[best[0]] + vocab[best[1]]
         if token in known:
             skipped.append(best)

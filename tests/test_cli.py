@@ -84,6 +84,15 @@ def test_train_superword_streaming(capsys, tmp_path, data_file, multilingual_sli
     assert code == 1 and "--superword-pattern needs --superword-transition" in err
 
 
+def test_train_with_min_frequency_and_max_token_length(capsys, tmp_path, data_file, multilingual_slice):
+    code, _, err = run(capsys, "train", str(data_file), "--vocab-size", "900", "--min-frequency", "2",
+                       "--max-token-length", "5", "--output", str(tmp_path / "t"), "--no-progress")
+    assert code == 0, err
+    expected = hfbpe.train(multilingual_slice[:200], 900, min_frequency=2, max_token_length=5, show_progress=False)
+    loaded = hfbpe.from_pretrained(tmp_path / "t")
+    assert loaded.merges == expected.merges and max(map(len, loaded.mergeable_ranks)) <= 5
+
+
 def test_train_with_a_builder_and_data_files_streaming(capsys, tmp_path, data_file, multilingual_slice):
     code, out, err = run(
         capsys, "train", "parquet", "--data-files", str(data_file), "--streaming", "--text-column", "text",

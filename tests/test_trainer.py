@@ -338,9 +338,9 @@ def test_train_reports_pieces_and_progress():
     for piece, n in {b"hello": 5, b"help": 3, b"h": 9, b"": 4}.items():
         counts.add(piece, n)
     seen = []
-    merges, words, _, _, token_bytes, trainer_bytes, merge_counts, skipped, filtered = _core.train(counts, 50, seen.append)
+    merges, words, _, _, token_bytes, trainer_bytes, merge_counts, skipped, filtered, stopped = _core.train(counts, 50, seen.append)
     assert words == 2  # "h" and "" hold no pair
-    assert skipped == [] and filtered == []
+    assert skipped == [] and filtered == [] and not stopped
     assert trainer_bytes > 0
     assert token_bytes == [b"el", b"hel", b"lo", b"hello", b"help"]
     assert merges == reference_bpe.train_from_counts(counts.to_dict(), 50)
