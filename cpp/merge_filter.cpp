@@ -9,13 +9,6 @@ namespace {
 
 bool is_ascii_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
-std::string pcre2_message(int code) {
-    PCRE2_UCHAR buffer[256];
-    const int n = pcre2_get_error_message(code, buffer, sizeof(buffer));
-    if (n < 0) return "unknown PCRE2 error " + std::to_string(code);
-    return std::string(reinterpret_cast<const char*>(buffer), static_cast<size_t>(n));
-}
-
 }  // namespace
 
 MergeFilter::MergeFilter(size_t max_words, const std::vector<std::string>& forbidden, size_t max_bytes)

@@ -5,7 +5,6 @@
 #include "pattern_dialect.hpp"
 
 namespace hfbpe {
-namespace {
 
 std::string pcre2_message(int code) {
     PCRE2_UCHAR buffer[256];
@@ -13,6 +12,8 @@ std::string pcre2_message(int code) {
     if (n < 0) return "unknown PCRE2 error " + std::to_string(code);
     return std::string(reinterpret_cast<const char*>(buffer), static_cast<size_t>(n));
 }
+
+namespace {
 
 pcre2_code* compile(const std::string& pattern, int& error_code, PCRE2_SIZE& error_offset) {
     // UCP makes \s, \w, \d and the POSIX classes Unicode-aware, as they are in

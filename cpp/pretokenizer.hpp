@@ -19,6 +19,9 @@ public:
     using std::invalid_argument::invalid_argument;
 };
 
+// PCRE2's text for an error code (of a compile or a match).
+std::string pcre2_message(int code);
+
 // The compiled pattern. Immutable after construction and shared by all threads;
 // each thread matches through its own Matcher.
 class Pretokenizer {

@@ -24,7 +24,7 @@ from .foreign import ByteLevelBPE, read_tokenizer
 from .merging import Start, learn_merges, merge_filter as make_merge_filter
 from .retrain import Shape, _describe_base, read_shape
 from .tokenizer import Tokenizer
-from .training import _check_tiktoken_accepts, count
+from .training import _check_tiktoken_accepts, _count_summary, count
 from .word_counts import WordCounts
 
 
@@ -79,7 +79,7 @@ def extend(
     if not bpe.from_ranks:
         _check_ranks_agree(bpe, encoder, counts)
 
-    count_summary = {**counts.summary, "distinct_pieces": len(counts), "count_table_bytes": counts.table.memory_bytes}
+    count_summary = _count_summary(counts)
     trained, merge_summary = learn_merges(
         counts.table, num_merges, show_progress=show_progress, release_counts=release,
         num_threads=resolve_num_threads(num_threads), stacklevel=3, start=Start(start_tokens, encoder),

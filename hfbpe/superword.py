@@ -25,7 +25,7 @@ from .counting import resolve_num_threads
 from .merging import Start, learn_merges, merge_filter as make_merge_filter
 from .patterns import SUPERWORD, keeping_gaps, resolve_pattern
 from .tokenizer import Tokenizer, _num_merges
-from .training import _check_special_tokens, _check_tiktoken_accepts, count, train
+from .training import _check_special_tokens, _check_tiktoken_accepts, _count_summary, count, train
 
 
 def train_superword(
@@ -101,7 +101,7 @@ def train_superword(
     counts = count(data, pattern=superword, **options)
     tokens = [first.token_bytes(i) for i in range(first.n_vocab)]
     start = Start(tokens, _core.PieceEncoder.from_ranks(tokens))
-    count_summary = {**counts.summary, "distinct_pieces": len(counts), "count_table_bytes": counts.table.memory_bytes}
+    count_summary = _count_summary(counts)
     trained, merge_summary = learn_merges(
         counts.table, stage2_merges, show_progress=show_progress, release_counts=client is None,
         num_threads=resolve_num_threads(num_threads), stacklevel=3, start=start, merge_filter=native_filter,

@@ -182,8 +182,7 @@ def _train(
 ) -> Tokenizer:
     num_merges = _num_merges(vocab_size, reserved=len(specials))
     threads = resolve_num_threads(num_threads)
-    # The table's size now (counts added up from shards carry their first shard's figure).
-    count_summary = {**counts.summary, "distinct_pieces": len(counts), "count_table_bytes": counts.table.memory_bytes}
+    count_summary = _count_summary(counts)
     trained, merge_summary = learn_merges(
         counts.table,
         num_merges,
@@ -213,6 +212,12 @@ def _train(
         merge_summary["merge_seconds"],
     )
     return tokenizer
+
+
+def _count_summary(counts: WordCounts) -> dict:
+    """What counting contributes to a training summary: its own summary, and the distinct pieces and
+    the table's size now (counts added up from shards carry their first shard's figure)."""
+    return {**counts.summary, "distinct_pieces": len(counts), "count_table_bytes": counts.table.memory_bytes}
 
 
 def _check_special_tokens(special_tokens: Sequence[str]) -> list[str]:
