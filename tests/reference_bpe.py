@@ -158,7 +158,7 @@ def words_in(token: bytes) -> int:
     return len(re.findall(rb"[^ \t\n\v\f\r]+", token))
 
 
-def split_keeping_gaps(pattern: str, text: str) -> list[str]:
+def split_with_gaps(pattern: str, text: str) -> list[str]:
     """The pieces of a split by `pattern` that keeps its matches and the text between them."""
     pieces, at = [], 0
     for match in regex.finditer(pattern, text):

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections import Counter
 
 import pytest
 import regex
 import tiktoken
-from reference_bpe import extend_from_counts, split_keeping_gaps, train_from_counts, words_in
+from reference_bpe import extend_from_counts, split_with_gaps, train_from_counts, words_in
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import pre_tokenizers
 
@@ -30,25 +31,18 @@ TRICKY = [
 
 @pytest.mark.parametrize("text", TRICKY)
 def test_the_findall_pattern_gives_the_pieces_of_the_split(text):
-    expected = split_keeping_gaps(SUPERWORD, text)
+    expected = split_with_gaps(SUPERWORD, text)
     assert "".join(expected) == text
     assert regex.findall(SUPER, text) == expected
     assert [p for p, _ in pre_tokenizers.Split(tokenizers_regex(), "isolated").pre_tokenize_str(text)] == expected
     counts = hfbpe.count([text], pattern=SUPER, num_threads=1, show_progress=False)
-    assert counts.to_dict() == {p.encode(): n for p, n in _counted(expected).items()}
+    assert counts.to_dict() == {p.encode(): n for p, n in Counter(expected).items()}
 
 
 def tokenizers_regex():
     from tokenizers import Regex
 
     return Regex(SUPERWORD)
-
-
-def _counted(pieces):
-    out: dict[str, int] = {}
-    for p in pieces:
-        out[p] = out.get(p, 0) + 1
-    return out
 
 
 def test_split_keeping_gaps_reads_back_only_its_own_patterns():
