@@ -50,7 +50,8 @@ def peak_rss_mb() -> float:
 
 
 def child(args: argparse.Namespace) -> None:
-    """One stage in a process of its own; prints its figures as JSON."""
+    """One stage in a process of its own; prints its figures as JSON and saves the tokenizer into
+    --save (stage 2) or --folder (stage 1), after the timing."""
     train, _ = split_corpus(args.data)
     texts = train.column("text")
     before = peak_rss_mb()
@@ -62,8 +63,11 @@ def child(args: argparse.Namespace) -> None:
         stage1 = hfbpe.from_pretrained(args.folder)
         tok = hfbpe.train_superword(texts, args.vocab, transition=args.transition, stage1=stage1, show_progress=False)
     seconds = time.perf_counter() - began
+    peak = peak_rss_mb()
+    if args.child == "stage2":
+        tok.save_pretrained(args.save)
     s = tok.training_summary
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "rss_before_mb": before,
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "rss_before_mb": before,
                       "distinct_pieces": s["distinct_pieces"], "count_table_bytes": s["count_table_bytes"],
                       "trainer_bytes": s["trainer_bytes"], "count_seconds": s["count_seconds"],
                       "merge_seconds": s["merge_seconds"], "filtered_merges": s.get("filtered_merges")}))
@@ -83,6 +87,7 @@ def main() -> int:
     parser.add_argument("--vocab", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--transition", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
+    parser.add_argument("--save", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -100,12 +105,11 @@ def main() -> int:
         transition = int(size * 0.8)
         stage1_dir = work / f"stage1-{transition}"
         stage1 = run_child(args.data, "--child", "stage1", "--vocab", str(transition), "--folder", str(stage1_dir))
+        superword_dir = work / f"superword-{size}"
         stage2 = run_child(args.data, "--child", "stage2", "--vocab", str(size), "--transition", str(transition),
-                           "--folder", str(stage1_dir))
-        superword = hfbpe.train_superword(texts, size, transition=transition,
-                                          stage1=hfbpe.from_pretrained(stage1_dir), show_progress=False)
+                           "--folder", str(stage1_dir), "--save", str(superword_dir))
         tokenizers[f"ordinary {size}"] = ordinary_largest.truncated(size)
-        tokenizers[f"superword {size}"] = superword
+        tokenizers[f"superword {size}"] = hfbpe.from_pretrained(superword_dir)  # trained once, by the child
         results["sizes"][size] = {"transition": transition, "stage1": stage1, "stage2": stage2}
         print(f"{size}: stage 1 {stage1['seconds']:.1f} s, stage 2 {stage2['seconds']:.1f} s, "
               f"{stage2['distinct_pieces']:,} distinct runs", flush=True)
@@ -119,8 +123,8 @@ def main() -> int:
     from tokenizers import Tokenizer as HFTokenizer
     from transformers import AutoTokenizer
 
-    folder = tokenizers["superword 32768"].save_pretrained(work / "superword-32768")
-    loaded = hfbpe.from_pretrained(folder)
+    folder = work / "superword-32768"
+    loaded = tokenizers["superword 32768"]
     documents = pq.read_table(args.data, columns=["text"]).column("text").to_pylist()
     runtimes = {
         "hfbpe": lambda: [loaded.encode(t) for t in documents],
