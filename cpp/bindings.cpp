@@ -10,6 +10,7 @@
 #include <malloc.h>
 #endif
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -187,9 +188,11 @@ void return_free_memory() {
 
 nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool release_counts, int num_threads,
                 nb::object start_tokens, const PieceEncoder* start_encoder, const MergeFilter* merge_filter,
-                int64_t min_frequency) {
+                int64_t min_frequency, std::optional<nb::bytes> byte_order) {
     TrainResult result;
     TrainStart start;
+    std::string order;
+    if (byte_order) order.assign(byte_order->c_str(), byte_order->size());
     const bool from_start = !start_tokens.is_none();
     if (from_start != (start_encoder != nullptr)) {
         throw nb::value_error("start_tokens and start_encoder go together");
@@ -217,7 +220,8 @@ nb::tuple train(WordCounts& counts, size_t num_merges, nb::object progress, bool
         };
         try {
             result = train_bpe(counts, num_merges, num_threads, on_progress, release_counts, words_loaded,
-                               from_start ? &start : nullptr, merge_filter, min_frequency);
+                               from_start ? &start : nullptr, merge_filter, min_frequency,
+                               byte_order ? &order : nullptr);
         } catch (const std::invalid_argument& e) {
             throw nb::value_error(e.what());
         }
@@ -418,7 +422,22 @@ NB_MODULE(_core, m) {
         .def("export", &export_counts, "(piece bytes, int64 offsets, int64 counts) as three bytes objects.")
         .def_static("from_buffers", &import_counts, "data"_a, "offsets"_a, "counts"_a,
                     "Counts from the three buffers of export().")
-        .def("to_dict", &counts_to_dict, "The counts as a dict of piece bytes to count.");
+        .def("to_dict", &counts_to_dict, "The counts as a dict of piece bytes to count.")
+        .def(
+            "bytes_present",
+            [](const WordCounts& self) {
+                std::array<bool, 256> present;
+                {
+                    nb::gil_scoped_release release;
+                    present = self.bytes_present();
+                }
+                std::string out;
+                for (int b = 0; b < 256; ++b) {
+                    if (present[b]) out.push_back(static_cast<char>(b));
+                }
+                return nb::bytes(out.data(), out.size());
+            },
+            "The byte values that occur in some piece, ascending, as bytes.");
 
     nb::class_<Counter>(m, "Counter", "Counts the pieces of batches of texts on a pool of threads.")
         .def(
@@ -530,7 +549,7 @@ NB_MODULE(_core, m) {
 
     m.def("train", &train, "counts"_a, "num_merges"_a, "progress"_a = nb::none(), "release_counts"_a = false,
           "num_threads"_a = 1, "start_tokens"_a = nb::none(), "start_encoder"_a.none() = nb::none(),
-          "merge_filter"_a.none() = nb::none(), "min_frequency"_a = 1,
+          "merge_filter"_a.none() = nb::none(), "min_frequency"_a = 1, "byte_order"_a.none() = nb::none(),
           "Learns up to `num_merges` merges; returns (merges, words, setup seconds, merge loop seconds, "
           "the bytes of each merged token, the bytes the trainer's tables held, the count of each merged pair, "
           "the (left, right, count) of each pair skipped because its bytes already were a token, and of each "
@@ -539,5 +558,7 @@ NB_MODULE(_core, m) {
           "start_tokens (the bytes of every id, None where an id is no byte sequence) and start_encoder "
           "(a PieceEncoder into those ids) continue an existing vocabulary: new ids follow its last one. "
           "With release_counts, `counts` is emptied shard by shard as the words are loaded, to free its memory; "
-          "with num_threads > 1 the largest merges use a second thread.");
+          "with num_threads > 1 the largest merges use a second thread. "
+          "byte_order (the 256 bytes, each once): id k is the byte byte_order[k], which sets the tie-break "
+          "among equal counts.");
 }

@@ -28,6 +28,9 @@ public:
 
     bool allows(std::string_view token) const;
 
+    // Whether the filter only bounds a token's length: then a word of at most
+    // max_bytes bytes can always be merged down to one token.
+    bool length_only() const { return max_words_ == 0 && patterns_.empty(); }
     size_t max_words() const { return max_words_; }
     size_t max_bytes() const { return max_bytes_; }
     const std::vector<std::string>& forbidden() const { return patterns_; }

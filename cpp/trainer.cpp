@@ -33,12 +33,17 @@ public:
     // Copies the words out of `counts`; after this the trainer never reads them
     // again. With num_threads > 1 the largest merges use a second thread.
     Trainer(WordCounts& counts, size_t num_merges, int num_threads, bool release_counts, const TrainStart* start,
-            const MergeFilter* filter, int64_t min_frequency)
+            const MergeFilter* filter, int64_t min_frequency, const std::string* byte_order)
         : start_(start), filter_(filter), min_frequency_(min_frequency) {
+        if (filter_ != nullptr && filter_->length_only() && filter_->max_bytes() > 0) short_word_ = filter_->max_bytes();
         if (num_threads > 1) helper_ = std::make_unique<HelperThread>();
         if (start_ == nullptr) {
             tokens_.reserve(256);
-            for (int b = 0; b < 256; ++b) add_token(std::string(1, static_cast<char>(b)));
+            for (int id = 0; id < 256; ++id) {
+                const unsigned char b = byte_order ? static_cast<unsigned char>((*byte_order)[id]) : id;
+                id_of_byte_[b] = static_cast<Symbol>(id);
+                add_token(std::string(1, static_cast<char>(b)));
+            }
         } else {
             tokens_.reserve(start_->tokens.size());
             for (const std::string& bytes : start_->tokens) add_token(bytes);
@@ -199,7 +204,7 @@ private:
         in_halves([&](int half, size_t begin, size_t end) {
             for (size_t shard = begin; shard < end; ++shard) {
                 for_each_word(half, shard, [&](int64_t count, size_t size) {
-                    largest[half].add(count);
+                    if (size <= short_word_) largest[half].add(count);
                     ++words[half];
                     shard_start[shard + 1] += units_for(size);
                 });
@@ -228,7 +233,9 @@ private:
                     counts.shard(shard).for_each([&](std::string_view piece, int64_t count) {
                         if (piece.size() < 2 || count <= 0) return;
                         Symbol* symbols = put(word, count, piece.size());
-                        for (size_t k = 0; k < piece.size(); ++k) symbols[k] = static_cast<unsigned char>(piece[k]);
+                        for (size_t k = 0; k < piece.size(); ++k) {
+                            symbols[k] = id_of_byte_[static_cast<unsigned char>(piece[k])];
+                        }
                     });
                     if (release) counts.shard(shard).release();
                     continue;
@@ -245,13 +252,18 @@ private:
         });
         num_words_ = words[0] + words[1];
         largest[0].absorb(largest[1]);
-        // The bound assumes every merge the loop picks is made: passed-over
-        // pairs (a start's tokens, a filter) can leave a frequent word with
-        // nothing mergeable, so then every pair is tracked.
-        min_count_ = start_ == nullptr && filter_ == nullptr ? lowest_mergeable_count(largest[0], num_merges) : 1;
+        // The bound assumes that each of the words it counts keeps a mergeable
+        // pair until it is one token. Passed-over pairs (a start's tokens, a
+        // filter) can leave a frequent word with nothing mergeable, so then
+        // every pair is tracked; a length bound cannot, for words no longer
+        // than it (short_word_), which are then the only ones counted.
+        min_count_ = prunes() ? lowest_mergeable_count(largest[0], num_merges) : 1;
         // A pair below min_frequency when it appears can only fall further: never merged.
         min_count_ = std::max(min_count_, min_frequency_);
     }
+
+    // Whether pairs below the bound of lowest_mergeable_count go untracked (see load_words).
+    bool prunes() const { return start_ == nullptr && (filter_ == nullptr || filter_->length_only()); }
 
     // Numbers a pair for tracking: count, word list and heap entries.
     uint32_t track(PairKey key) {
@@ -573,9 +585,13 @@ private:
     DaryHeap<Candidate, 8, BetterCandidate> heap_;
     std::vector<std::string> tokens_;
     std::unordered_map<std::string, uint32_t> token_ids_;
+    Symbol id_of_byte_[256] = {};  // without a start: the id of each single byte
     const TrainStart* start_ = nullptr;
     const MergeFilter* filter_ = nullptr;
     int64_t min_frequency_ = 1;
+    // The longest word the pruning bound counts: any, unless a length bound
+    // can leave longer words unmergeable.
+    size_t short_word_ = std::numeric_limits<size_t>::max();
     uint32_t first_new_ = 256;
     // By pair number: a pair passed over for good when it came up (its bytes
     // were a token, or the filter refused its token).
@@ -616,7 +632,7 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
         // Passing a pair over drops its one heap entry for good: its count
         // only falls from here on (both its tokens exist already, so no merge
         // creates new occurrences of it).
-        if ((start_ != nullptr || filter_ != nullptr) && token_ids_.count(bytes) != 0) {
+        if (!prunes() && token_ids_.count(bytes) != 0) {
             // A vocabulary that was not trained on these words can reach a
             // token by another split than the words do ("a"+"bc" for a token
             // made as "ab"+"c"); so can a filtered loop, which made the token
@@ -632,8 +648,10 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
             continue;
         }
         if (token_ids_.count(bytes) != 0) {
-            // Impossible (see README, "A merge never recreates a token"), and the
-            // untracked pairs rely on it: a merged token is always new.
+            // Impossible from the bytes (see docs/guarantees.md, "A merge never
+            // recreates a token": a filter that judges a token by its bytes
+            // keeps it so), and the untracked pairs rely on it: a merged token
+            // is always new.
             throw std::logic_error("internal error: merge (" + std::to_string(left) + ", " + std::to_string(right) +
                                    ") recreates token " + std::to_string(token_ids_[bytes]));
         }
@@ -659,10 +677,10 @@ template <class Symbol>
 TrainResult train_with(WordCounts& counts, size_t num_merges, int num_threads,
                        const std::function<void(size_t)>& progress, bool release_counts,
                        const std::function<void()>& words_loaded, const TrainStart* from,
-                       const MergeFilter* filter, int64_t min_frequency) {
+                       const MergeFilter* filter, int64_t min_frequency, const std::string* byte_order) {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    Trainer<Symbol> trainer(counts, num_merges, num_threads, release_counts, from, filter, min_frequency);
+    Trainer<Symbol> trainer(counts, num_merges, num_threads, release_counts, from, filter, min_frequency, byte_order);
     if (words_loaded) words_loaded();  // before the pair lists, the trainer's other large allocation
     trainer.count_pairs();
     const size_t setup_bytes = trainer.memory_bytes();
@@ -677,8 +695,16 @@ TrainResult train_with(WordCounts& counts, size_t num_merges, int num_threads,
 TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
                       const std::function<void(size_t)>& progress, bool release_counts,
                       const std::function<void()>& words_loaded, const TrainStart* start,
-                      const MergeFilter* filter, int64_t min_frequency) {
+                      const MergeFilter* filter, int64_t min_frequency, const std::string* byte_order) {
     if (min_frequency < 1) throw std::invalid_argument("min_frequency must be at least 1");
+    if (byte_order != nullptr) {
+        bool seen[256] = {};
+        for (unsigned char b : *byte_order) seen[b] = true;
+        if (byte_order->size() != 256 || std::count(seen, seen + 256, true) != 256) {
+            throw std::invalid_argument("byte_order must hold each of the 256 bytes once");
+        }
+        if (start != nullptr) throw std::invalid_argument("byte_order is for training from the bytes, not from a start");
+    }
     const size_t first_new = start == nullptr ? 256 : start->tokens.size();
     if (start != nullptr) {
         if (start->encoder == nullptr) throw std::invalid_argument("a start vocabulary needs its encoder");
@@ -691,10 +717,10 @@ TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
     }
     if (first_new + num_merges <= 65536) {
         return train_with<uint16_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start,
-                                    filter, min_frequency);
+                                    filter, min_frequency, byte_order);
     }
     return train_with<uint32_t>(counts, num_merges, num_threads, progress, release_counts, words_loaded, start, filter,
-                                min_frequency);
+                                min_frequency, byte_order);
 }
 
 }  // namespace hfbpe

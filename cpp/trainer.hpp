@@ -65,10 +65,15 @@ struct TrainResult {
 // token is skipped for good rather than merged. With `filter`, a pair whose
 // token the filter refuses is passed over for good in the same way. Training
 // stops (stopped_at_min_frequency) once the most frequent pair occurs fewer
-// than `min_frequency` times.
+// than `min_frequency` times. With `byte_order` (256 distinct bytes, no
+// start), id k is the byte byte_order[k] instead of byte k: the ids, and so
+// the tie-break among equal counts, follow that order (HF tokenizers'
+// BpeTrainer numbers its alphabet by the code points of GPT-2's byte-level
+// characters).
 TrainResult train_bpe(WordCounts& counts, size_t num_merges, int num_threads,
                       const std::function<void(size_t)>& progress, bool release_counts = false,
                       const std::function<void()>& words_loaded = {}, const TrainStart* start = nullptr,
-                      const MergeFilter* filter = nullptr, int64_t min_frequency = 1);
+                      const MergeFilter* filter = nullptr, int64_t min_frequency = 1,
+                      const std::string* byte_order = nullptr);
 
 }  // namespace hfbpe

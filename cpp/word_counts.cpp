@@ -287,6 +287,15 @@ int64_t WordCounts::total() const {
     return n;
 }
 
+std::array<bool, 256> WordCounts::bytes_present() const {
+    std::array<bool, 256> present{};
+    for_each([&](std::string_view piece, int64_t count) {
+        if (count <= 0) return;
+        for (unsigned char b : piece) present[b] = true;
+    });
+    return present;
+}
+
 size_t WordCounts::memory_bytes() const {
     size_t n = 0;
     for (const CountTable& s : shards_) n += s.memory_bytes();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -216,6 +217,9 @@ public:
     size_t size() const;
     int64_t total() const;
     size_t memory_bytes() const;
+    // Which byte values occur in some piece (with a positive count): a
+    // tokenizer's alphabet when it only keeps the bytes it has seen.
+    std::array<bool, 256> bytes_present() const;
 
     // f(piece, count) for every entry.
     template <class F>

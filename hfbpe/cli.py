@@ -75,7 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="regexes no token may contain (matched on its bytes), e.g. ': ' or '\n[^\n]'")
     train.add_argument("--min-frequency", type=int, default=1,
                        help="stop once no pair occurs this many times (HF tokenizers' BpeTrainer option)")
-    train.add_argument("--max-token-length", type=int, help="no token longer than this many bytes")
+    train.add_argument("--max-token-length", type=int, help="no token longer than this many bytes (with "
+                       "--compatible tokenizers: shorter than this, as BpeTrainer counts it)")
+    train.add_argument("--compatible", choices=["rustbpe", "tokenizers"], default="rustbpe",
+                       help="whose merges and ids to reproduce: rustbpe's (the default) or HF tokenizers' "
+                       "BpeTrainer's (special tokens first, its tie-break, its tokenizer.json)")
+    train.add_argument("--initial-alphabet", choices=["byte-level"],
+                       help="with --compatible tokenizers: start from every byte, as BpeTrainer with "
+                       "initial_alphabet=ByteLevel.alphabet() (and transformers) does")
     train.add_argument("--push-to-hub", metavar="REPO", help="also push the tokenizer to this Hub repo")
     train.add_argument("--private", action="store_true", help="create the Hub repo private")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -199,6 +206,10 @@ def run_train(args: argparse.Namespace) -> int:
         return _train_with_sweep(args)
     if args.superword_transition is None and args.superword_pattern is not None:
         raise UserError("--superword-pattern needs --superword-transition")
+    if args.compatible == "tokenizers" and args.superword_transition is not None:
+        raise UserError("--compatible tokenizers and --superword-transition do not go together")
+    if args.initial_alphabet and args.compatible != "tokenizers":
+        raise UserError("--initial-alphabet needs --compatible tokenizers")
     data = load_data(args)
     client = None
     if args.dask_scheduler:
@@ -218,6 +229,11 @@ def run_train(args: argparse.Namespace) -> int:
     else:
         how = hfbpe.train
         options.update(max_words=args.max_words)
+        if args.compatible == "tokenizers":
+            from .hf_format import byte_to_char
+
+            options.update(compatible="tokenizers",
+                           initial_alphabet=list(byte_to_char()) if args.initial_alphabet else [])
     try:
         tokenizer = how(
             data,

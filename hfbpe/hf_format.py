@@ -81,9 +81,11 @@ def template_processing(template: dict, special_tokens: dict[str, int]) -> dict:
 
 
 def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_tokens: dict[str, int],
-                   post_processor: dict | None = None) -> dict:
+                   post_processor: dict | None = None, merges: list[tuple[bytes, bytes]] | None = None) -> dict:
     """The contents of tokenizer.json for this vocabulary (as a dict, ready for json.dump).
     post_processor: a template for template_processing (special tokens added around the text).
+    merges: the merges to list, (left, right) token bytes in order (Tokenizer.listed_merges);
+    None lists all_merges, with which HF encodes as tiktoken does.
     A pattern made by patterns.keeping_gaps(split) is written as the split itself: HF's Split
     (behavior Isolated) keeps the text between matches as pieces on its own.
 
@@ -97,7 +99,8 @@ def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_toke
             raise ValueError(f"special token {text!r} (id {token_id}) has the text of ordinary token "
                              f"{vocab[text]}; tokenizer.json cannot hold both")
     vocab = dict(sorted(vocab.items(), key=lambda item: item[1]))
-    merges = [[as_byte_level(left), as_byte_level(right)] for left, right in all_merges(mergeable_ranks)]
+    listed = all_merges(mergeable_ranks) if merges is None else merges
+    merges_json = [[as_byte_level(left), as_byte_level(right)] for left, right in listed]
     added_tokens = [
         {
             "id": token_id,
@@ -136,7 +139,7 @@ def tokenizer_json(pattern: str, mergeable_ranks: dict[bytes, int], special_toke
             "byte_fallback": False,
             "ignore_merges": False,
             "vocab": vocab,
-            "merges": merges,
+            "merges": merges_json,
         },
     }
 

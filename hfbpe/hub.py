@@ -56,7 +56,11 @@ def _vocabulary(tokenizer: Tokenizer) -> dict[str, list]:
     by_id: list[str | None] = [None] * (max(ranks.values()) + 1)
     for token, i in ranks.items():
         by_id[i] = base64.b64encode(token).decode("ascii")
-    return {"ranks": by_id}
+    out: dict[str, list] = {"ranks": by_id}
+    if tokenizer.listed_merges is not None:  # BpeTrainer's merges (compatible="tokenizers")
+        out["listed_merges"] = [[base64.b64encode(side).decode("ascii") for side in merge]
+                                for merge in tokenizer.listed_merges]
+    return out
 
 
 def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None = None,
@@ -118,7 +122,8 @@ def render_files(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | Non
         CONFIG_FILE: _json_bytes(config),
         TIKTOKEN_FILE: tiktoken_lines,
         HF_TOKENIZER_FILE: _json_bytes(tokenizer_json(tokenizer.pattern, ranks, specials,
-                                                      tokenizer.transformers_config.get("post_processor"))),
+                                                      tokenizer.transformers_config.get("post_processor"),
+                                                      tokenizer.listed_merges)),
         HF_CONFIG_FILE: _json_bytes(hf_config),
         HF_SPECIAL_TOKENS_FILE: _json_bytes(roles),
         CARD_FILE: model_card(tokenizer, roles, repo_id, "".join(sections) or None,
@@ -199,6 +204,8 @@ def tokenizer_from_config(config: dict[str, Any], where: str) -> Tokenizer:
         if "ranks" in config:  # a rank table (see _vocabulary)
             ranks = {base64.b64decode(token): i for i, token in enumerate(config["ranks"]) if token is not None}
             tokenizer = Tokenizer.from_ranks(config["pattern"], ranks, config["special_tokens"])
+            if config.get("listed_merges") is not None:
+                tokenizer._listed_merges = _listed_merges(config["listed_merges"], ranks, where)
         else:
             tokenizer = Tokenizer(config["pattern"], [tuple(m) for m in config["merges"]], config["special_tokens"])
     except KeyError as e:
@@ -207,6 +214,16 @@ def tokenizer_from_config(config: dict[str, Any], where: str) -> Tokenizer:
     tokenizer.special_token_roles = dict(config.get("special_token_roles") or {})
     tokenizer.transformers_config = dict(config.get("transformers_config") or {})
     return tokenizer
+
+
+def _listed_merges(listed: list, ranks: dict[bytes, int], where: str) -> list[tuple[bytes, bytes]]:
+    merges = []
+    for k, pair in enumerate(listed):
+        left, right = (base64.b64decode(side) for side in pair)
+        if left not in ranks or right not in ranks or left + right not in ranks:
+            raise ValueError(f"{where}: {CONFIG_FILE}'s listed merge {k} joins tokens that are not in its ranks")
+        merges.append((left, right))
+    return merges
 
 
 def from_pretrained(

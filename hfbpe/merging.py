@@ -92,6 +92,8 @@ def learn_merges(
     start: Start | None = None,
     merge_filter: _core.MergeFilter | None = None,
     min_frequency: int = 1,
+    byte_order: bytes | None = None,
+    base_tokens: int | None = None,
 ) -> tuple[TrainedMerges, dict]:
     """Learns up to `num_merges` merges from `counts`; returns them (with their tokens' bytes) and a summary.
 
@@ -114,6 +116,10 @@ def learn_merges(
     (TrainedMerges.filtered, the summary's filtered_merges); so is a pair whose bytes the filtered
     loop already made by another split (skipped_merges).
     min_frequency: stop once no pair occurs this many times (HF tokenizers' BpeTrainer option).
+    byte_order: the 256 bytes, each once: id k is byte byte_order[k] (not byte k), which orders
+    the tie-break among equal counts (tokenizers_compat.byte_order, BpeTrainer's).
+    base_tokens: the ordinary tokens before any merge, as the warning of a short vocabulary counts
+    them (None: the 256 bytes, or the start's ids).
     """
     empty = len(counts) == 0
     began = time.perf_counter()
@@ -130,7 +136,7 @@ def learn_merges(
          filtered, stopped) = _core.train(
             counts, num_merges, on_progress, release_counts, num_threads,
             None if start is None else start.token_bytes, None if start is None else start.encoder, merge_filter,
-            check_min_frequency(min_frequency),
+            check_min_frequency(min_frequency), byte_order,
         )
     finally:
         bar.close()
@@ -140,7 +146,7 @@ def learn_merges(
             reason = f"has no pair occurring min_frequency={min_frequency} times after {len(merges)} merges"
         elif merge_filter is not None and not empty:
             reason += " that the merge filter allows"
-        first = 256 if start is None else len(start.token_bytes)
+        first = base_tokens if base_tokens is not None else 256 if start is None else len(start.token_bytes)
         warnings.warn(
             f"the training input {reason}: the vocabulary has {first + len(merges)} ordinary tokens "
             f"instead of the {first + num_merges} asked for",

@@ -86,10 +86,15 @@ def model_card(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None 
     described = ", ".join(f"{k} `{v}`" for k, v in data.items() if v)
     if described:
         rows.append(("trained on", described))
+    compatible = summary.get("compatible") == "tokenizers"
+    if compatible:
+        rows.append(("trained as", "HF tokenizers' BpeTrainer (compatible=\"tokenizers\"): its merges and ids, "
+                     "and its merges in tokenizer.json"))
     for key, label, fmt in (
         ("transition", "superword (SuperBPE): ordinary tokens before the superword stage", "{:,}"),
         ("max_words", "words a token may span at most", "{:,}"),
-        ("max_token_length", "bytes a token may hold at most", "{:,}"),
+        ("max_token_length", "max_token_length (BpeTrainer's: tokens shorter than this)" if compatible
+         else "bytes a token may hold at most", "{:,}"),
         ("min_frequency", "fewest occurrences of a merged pair", "{:,}"),
         ("documents", "documents", "{:,}"),
         ("chars", "characters", "{:,}"),
@@ -109,11 +114,14 @@ def model_card(tokenizer: Tokenizer, roles: dict[str, str], repo_id: str | None 
     rows.append(("trained with", f"hfbpe {__version__}"))
     table = ["| | |", "| --- | --- |", *(f"| {_table_cell(k)} | {_table_cell(v)} |" for k, v in rows)]
 
+    runtimes = ("🤗 tokenizers and transformers encode with the merges of HF tokenizers' BpeTrainer, which this "
+                "training reproduces; hfbpe and tiktoken merge by token rank." if compatible else
+                "The same ids come out of hfbpe, tiktoken, 🤗 tokenizers and transformers.")
     body = f"""
 # Byte-level BPE tokenizer
 
 A GPT-style byte-level BPE tokenizer trained with [hfbpe](https://pypi.org/project/hfbpe/).
-The same ids come out of hfbpe, tiktoken, 🤗 tokenizers and transformers.
+{runtimes}
 
 {chr(10).join(table)}
 

@@ -9,13 +9,14 @@ stream is read with bounded memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 import logging
 import os
 import queue
 import re
+import sys
 import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any, Union
 
@@ -99,11 +100,9 @@ def open_source(
 
 
 def _datasets_module():
-    try:
-        import datasets
-    except ImportError:  # pragma: no cover - a dependency, but Arrow and lists work without it
-        return None
-    return datasets
+    # A datasets object can only exist once datasets is imported; importing it here for Arrow or
+    # Python input would add about a second to every call.
+    return sys.modules.get("datasets")
 
 
 def _is_dataset(data: Any, datasets) -> bool:

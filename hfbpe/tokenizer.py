@@ -148,6 +148,9 @@ class Tokenizer:
         self._mergeable_ranks = ranks
         self._special_tokens = special_tokens
         self._encoding: tiktoken.Encoding | None = None
+        # The merges tokenizer.json lists, as (left bytes, right bytes) in order, when they are
+        # BpeTrainer's (compatible="tokenizers"); None lists every split of every token (hf_format).
+        self._listed_merges: list[tuple[bytes, bytes]] | None = None
 
     # rustbpe's interface ------------------------------------------------------------
 
@@ -230,6 +233,14 @@ class Tokenizer:
         return self._merges is None
 
     @property
+    def listed_merges(self) -> list[tuple[bytes, bytes]] | None:
+        """The merges tokenizer.json lists, as (left, right) token bytes in order: for a tokenizer
+        trained with compatible="tokenizers", BpeTrainer's own, so that HF runtimes encode as
+        BpeTrainer's tokenizer.json does. None: every split of every token into two, ordered so
+        that HF runtimes encode exactly as `encode` (tiktoken) does (see hfbpe.hf_format)."""
+        return None if self._listed_merges is None else list(self._listed_merges)
+
+    @property
     def mergeable_ranks(self) -> dict[bytes, int]:
         """Token bytes -> id for every ordinary token, as tiktoken takes them."""
         return dict(self._mergeable_ranks)
@@ -301,6 +312,9 @@ class Tokenizer:
                              f"{self._special_tokens.get(cut[0]) or self._mergeable_ranks.get(cut[0])}")
         ranks = {t: i for t, i in self._mergeable_ranks.items() if i < vocab_size}
         out = Tokenizer.from_ranks(self._pattern, ranks, self._special_tokens)
+        if self._listed_merges is not None:
+            # BpeTrainer's merges make their tokens in id order: the first ones are a smaller training's.
+            out._listed_merges = [(left, right) for left, right in self._listed_merges if left + right in ranks]
         out.special_token_roles = dict(self.special_token_roles)
         out.transformers_config = dict(self.transformers_config)
         summary = self.training_summary
@@ -343,7 +357,8 @@ class Tokenizer:
         from .hf_format import tokenizer_json
 
         return HFTokenizer.from_str(json.dumps(tokenizer_json(
-            self._pattern, self._mergeable_ranks, self._special_tokens, self.transformers_config.get("post_processor"))))
+            self._pattern, self._mergeable_ranks, self._special_tokens, self.transformers_config.get("post_processor"),
+            self._listed_merges)))
 
     def to_transformers(self, **roles: str | None):
         """A transformers `PreTrainedTokenizerFast` over `to_tokenizers()`; `roles` are bos_token,

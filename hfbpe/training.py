@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import tiktoken
 
 from . import _core
 from .counting import count_local, resolve_num_threads
 from .distributed import count_on_cluster
-from .merging import check_min_frequency, learn_merges, merge_filter as make_merge_filter
+from .merging import check_min_frequency, learn_merges
+from .merging import merge_filter as make_merge_filter
 from .patterns import resolve_pattern
 from .sources import open_source
 from .tokenizer import Tokenizer, _num_merges
+from .tokenizers_compat import (
+    byte_order,
+    check_mode,
+    initial_bytes,
+    max_token_bytes,
+    to_tokenizer,
+)
+from .tokenizers_compat import num_merges as bpetrainer_merges
 from .word_counts import WordCounts
 
 logger = logging.getLogger("hfbpe")
@@ -74,6 +83,8 @@ def train(
     merge_filter: Sequence[str | bytes] = (),
     min_frequency: int = 1,
     max_token_length: int | None = None,
+    compatible: str = "rustbpe",
+    initial_alphabet: Sequence[str] = (),
 ) -> Tokenizer:
     """Trains a byte-level BPE tokenizer.
 
@@ -108,6 +119,17 @@ def train(
     min_frequency: stop (with a TrainingWarning) once no pair occurs this many times.
     max_token_length: no token longer than this many bytes (a byte-level BPE's characters, as HF
         tokenizers' BpeTrainer counts them; a filter like the others).
+    compatible: "rustbpe" (the default): rustbpe's merges and ids. "tokenizers": exactly what HF
+        tokenizers' BpeTrainer learns from the same pieces (a ByteLevel pre-tokenizer with
+        add_prefix_space=False, or Split + ByteLevel(use_regex=False)): its merges, its ids
+        (special tokens first, then the bytes seen in code-point order of their byte-level
+        characters, then the merges), vocab_size counted as it counts it, min_frequency and
+        max_token_length as it applies them (a token of fewer than max_token_length bytes), and
+        a tokenizer.json whose vocab and merges are BpeTrainer's; max_words and merge_filter are
+        not taken then. See docs/guides/tokenizers.md.
+    initial_alphabet: with compatible="tokenizers", byte-level characters in the alphabet even if
+        the data lacks them, as BpeTrainer's option of that name; usually
+        tokenizers.pre_tokenizers.ByteLevel.alphabet() (every byte).
 
     The merges equal rustbpe's for the same texts and pattern, whatever
     num_threads, batch_size and the kind of input are. If the texts run out of
@@ -115,12 +137,14 @@ def train(
     tokenizer is smaller.
     """
     specials = _check_special_tokens(special_tokens)
-    _num_merges(vocab_size, reserved=len(specials))  # a bad vocab_size fails before any counting
+    options = _merge_options(compatible, initial_alphabet, max_words, merge_filter, max_token_length, min_frequency)
+    if options.alphabet is None:
+        _num_merges(vocab_size, reserved=len(specials))  # a bad vocab_size fails before any counting
+    else:
+        bpetrainer_merges(vocab_size, len(specials), 0)
     regex = resolve_pattern(pattern)
     _core.Pretokenizer(regex)  # PatternError (a ValueError) quoting PCRE2's message and offset
     _check_tiktoken_accepts(regex)
-    native_filter = make_merge_filter(max_words, merge_filter, max_token_length)
-    check_min_frequency(min_frequency)
     counts = count(
         data,
         pattern=regex,
@@ -136,7 +160,7 @@ def train(
     # The counts are this call's own (unless a Dask worker in this process may
     # still hold them): the trainer may free them once it has read them.
     tokenizer = _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=client is None,
-                       merge_filter=native_filter, min_frequency=min_frequency)
+                       options=options)
     tokenizer.training_summary.update(max_chars=max_chars, doc_cap=doc_cap)
     return tokenizer
 
@@ -152,6 +176,8 @@ def train_from_counts(
     merge_filter: Sequence[str | bytes] = (),
     min_frequency: int = 1,
     max_token_length: int | None = None,
+    compatible: str = "rustbpe",
+    initial_alphabet: Sequence[str] = (),
 ) -> Tokenizer:
     """Runs the merge loop on counts from `hfbpe.count` (or added up from several shards).
 
@@ -159,14 +185,39 @@ def train_from_counts(
     pattern is the one the counts were made with. The counts are not changed,
     so one counting pass can serve several vocabulary sizes. num_threads:
     with 2 or more (None: every core), the largest merges use two threads. max_words,
-    merge_filter, min_frequency and max_token_length: as for hfbpe.train.
+    merge_filter, min_frequency, max_token_length, compatible and initial_alphabet: as for hfbpe.train.
     """
     if not isinstance(counts, WordCounts):
         raise TypeError(f"counts must be hfbpe.WordCounts, got {type(counts).__name__}")
     specials = _check_special_tokens(special_tokens)
-    return _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=False,
-                  merge_filter=make_merge_filter(max_words, merge_filter, max_token_length),
-                  min_frequency=min_frequency)
+    options = _merge_options(compatible, initial_alphabet, max_words, merge_filter, max_token_length, min_frequency)
+    return _train(counts, vocab_size, specials, show_progress, num_threads, release_counts=False, options=options)
+
+
+class _MergeOptions(NamedTuple):
+    filter: _core.MergeFilter | None
+    min_frequency: int
+    # compatible="tokenizers": the initial_alphabet's bytes; None for rustbpe's rules.
+    alphabet: set[int] | None = None
+    max_token_length: int | None = None  # as asked for, when the filter's bound differs (BpeTrainer's)
+
+
+def _merge_options(compatible: str, initial_alphabet: Sequence[str], max_words: int | None,
+                   merge_filter: Sequence[str | bytes], max_token_length: int | None,
+                   min_frequency: int) -> _MergeOptions:
+    """The merge loop's options, checked before any counting."""
+    if not check_mode(compatible):
+        if len(initial_alphabet) > 0:
+            raise ValueError('initial_alphabet is a BpeTrainer option: it goes with compatible="tokenizers"')
+        return _MergeOptions(make_merge_filter(max_words, merge_filter, max_token_length),
+                             check_min_frequency(min_frequency), None)
+    if max_words is not None or len(merge_filter) > 0:
+        raise ValueError('compatible="tokenizers" trains as BpeTrainer does, which has no max_words or merge_filter')
+    # BpeTrainer's default min_frequency is 0, which merges what 1 merges.
+    if min_frequency != 0:
+        check_min_frequency(min_frequency)
+    return _MergeOptions(make_merge_filter(None, (), max_token_bytes(max_token_length)), max(min_frequency, 1),
+                         initial_bytes(initial_alphabet), max_token_length)
 
 
 def _train(
@@ -177,10 +228,14 @@ def _train(
     num_threads: int | None,
     *,
     release_counts: bool,
-    merge_filter: _core.MergeFilter | None = None,
-    min_frequency: int = 1,
+    options: _MergeOptions,
 ) -> Tokenizer:
-    num_merges = _num_merges(vocab_size, reserved=len(specials))
+    alphabet = options.alphabet
+    if alphabet is not None:  # BpeTrainer's alphabet: the bytes seen, and the initial ones
+        alphabet = alphabet | set(counts.table.bytes_present())
+        num_merges = bpetrainer_merges(vocab_size, len(specials), len(alphabet))
+    else:
+        num_merges = _num_merges(vocab_size, reserved=len(specials))
     threads = resolve_num_threads(num_threads)
     count_summary = _count_summary(counts)
     trained, merge_summary = learn_merges(
@@ -190,14 +245,22 @@ def _train(
         release_counts=release_counts,
         num_threads=threads,
         stacklevel=4,
-        merge_filter=merge_filter,
-        min_frequency=min_frequency,
+        merge_filter=options.filter,
+        min_frequency=options.min_frequency,
+        byte_order=None if alphabet is None else byte_order(),
+        base_tokens=None if alphabet is None else len(alphabet),
     )
-    first_special = 256 + len(trained.merges)
     # None (counts made by hand) means the default pattern, as it does for Tokenizer.
-    tokenizer = Tokenizer._from_training(
-        counts.pattern, trained, {s: first_special + i for i, s in enumerate(specials)}
-    )
+    if alphabet is not None:
+        tokenizer = to_tokenizer(resolve_pattern(counts.pattern), trained, specials, alphabet, stacklevel=4)
+        merge_summary.update(compatible="tokenizers", alphabet=len(alphabet))
+        if options.max_token_length is not None:
+            merge_summary["max_token_length"] = options.max_token_length
+    else:
+        first_special = 256 + len(trained.merges)
+        tokenizer = Tokenizer._from_training(
+            counts.pattern, trained, {s: first_special + i for i, s in enumerate(specials)}
+        )
     tokenizer.training_summary = {**count_summary, **merge_summary, "vocab_size": tokenizer.n_vocab}
     logger.info(
         "hfbpe: %d documents, %d bytes, %d distinct pieces, %d nulls and %d invalid UTF-8 rows skipped; "
