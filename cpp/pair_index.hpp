@@ -99,6 +99,8 @@ void checked_increase(int64_t& total, int64_t delta) {
 // bytes). Before merge k, only k - 1 tokens exist beyond the bytes, so at
 // least one of those num_merges words is still two or more tokens and holds
 // a pair at least that frequent: every merge's count is at least this.
+// (With a bound on a token's length, only words within it count: any pair of
+// such a word makes a token within the bound, so it stays mergeable.)
 // A pair's count is largest when the pair first appears (merges only remove
 // occurrences of existing pairs; new occurrences always involve the new
 // token), so a pair that appears with a smaller count never needs tracking.

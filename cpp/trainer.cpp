@@ -635,9 +635,10 @@ TrainResult Trainer<Symbol>::run(size_t num_merges, const std::function<void(siz
         if (!prunes() && token_ids_.count(bytes) != 0) {
             // A vocabulary that was not trained on these words can reach a
             // token by another split than the words do ("a"+"bc" for a token
-            // made as "ab"+"c"); so can a filtered loop, which made the token
-            // from pairs the words no longer all hold. Merging would give one
-            // token two ids: the pair is never merged.
+            // made as "ab"+"c"). A filtered loop cannot (see below), but with
+            // max_words or forbidden patterns, which track every pair anyway,
+            // such a pair is passed over too rather than trusted. Merging
+            // would give one token two ids: the pair is never merged.
             pass_over(index);
             result.skipped.push_back({left, right, current});
             continue;

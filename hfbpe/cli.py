@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--min-frequency", type=int, default=1,
                        help="stop once no pair occurs this many times (HF tokenizers' BpeTrainer option)")
     train.add_argument("--max-token-length", type=int, help="no token longer than this many bytes (with "
-                       "--compatible tokenizers: shorter than this, as BpeTrainer counts it)")
+                       "--compatible tokenizers: shorter than this, or of 2 bytes, as BpeTrainer has it)")
     train.add_argument("--compatible", choices=["rustbpe", "tokenizers"], default="rustbpe",
                        help="whose merges and ids to reproduce: rustbpe's (the default) or HF tokenizers' "
                        "BpeTrainer's (special tokens first, its tie-break, its tokenizer.json)")
@@ -201,6 +201,8 @@ def run_train(args: argparse.Namespace) -> int:
     if (args.group_by or args.chart) and not (args.sweep or args.eval_data):
         raise UserError("--group-by and --chart need --sweep or --eval-data")
     if args.sweep:
+        if args.compatible != "rustbpe" or args.initial_alphabet:
+            raise UserError("--sweep does not take --compatible or --initial-alphabet yet")
         if args.superword_transition is not None:
             raise UserError("--sweep and --superword-transition do not go together")
         return _train_with_sweep(args)

@@ -44,6 +44,16 @@ def byte_order() -> bytes:
     return bytes(sorted(range(256), key=lambda b: chars[b]))
 
 
+def check_special_tokens(specials: list[str]) -> None:
+    """BpeTrainer gives a special token that is also one character of the alphabet the
+    special token's id in the words, and shifts the alphabet: refused rather than reproduced."""
+    chars = set(byte_to_char())
+    for text in specials:
+        if len(text) == 1 and text in chars:
+            raise ValueError(f"special token {text!r} is a character of the byte-level alphabet: BpeTrainer would "
+                             "use it as that character too, which compatible='tokenizers' does not reproduce")
+
+
 def initial_bytes(initial_alphabet: Iterable[str]) -> set[int]:
     """The bytes of `initial_alphabet`, characters of GPT-2's byte-level alphabet (as
     tokenizers.pre_tokenizers.ByteLevel.alphabet() gives them). Like BpeTrainer, a longer
@@ -67,14 +77,17 @@ def max_token_bytes(max_token_length: int | None) -> int | None:
     """The longest token (in bytes) BpeTrainer's max_token_length allows: see the module's notes."""
     if max_token_length is None:
         return None
-    if isinstance(max_token_length, bool) or not isinstance(max_token_length, int) or max_token_length < 1:
-        raise ValueError(f"max_token_length must be a positive int or None, got {max_token_length!r}")
+    # BpeTrainer takes 0 too, which allows what 1 and 2 allow: the 2-byte tokens.
+    if isinstance(max_token_length, bool) or not isinstance(max_token_length, int) or max_token_length < 0:
+        raise ValueError(f"max_token_length must be a non-negative int or None, got {max_token_length!r}")
     return max(max_token_length - 1, 2)
 
 
 def num_merges(vocab_size: int, specials: int, alphabet: int) -> int:
     """Merges BpeTrainer learns for vocab_size ids: none when the special tokens and the alphabet fill it."""
-    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 0:
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int):
+        raise TypeError(f"vocab_size must be an int, got {type(vocab_size).__name__}")
+    if vocab_size < 0:
         raise ValueError(f"vocab_size must be a non-negative int, got {vocab_size!r}")
     return max(0, vocab_size - specials - alphabet)
 
@@ -111,6 +124,21 @@ def to_tokenizer(pattern: str, trained: TrainedMerges, specials: list[str], alph
             f"{first} to {first + len(missing) - 1}, after BpeTrainer's; pass "
             "initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet() for a vocabulary with every byte",
             TrainingWarning, stacklevel=stacklevel)
+    for text in specials:
+        token = _bytes_of(text)
+        if token is not None and token in ranks:
+            # BpeTrainer would have given this merge the special token's id (and learned one more).
+            raise ValueError(f"special token {text!r} is also the byte-level text of the learned token "
+                             f"{ranks[token]}: BpeTrainer would merge into the special token's id, which "
+                             "compatible='tokenizers' does not reproduce; rename the special token")
     tokenizer = Tokenizer.from_ranks(pattern, ranks, special_ids)
     tokenizer._listed_merges = [(token_of[left], token_of[right]) for left, right in trained.merges]
     return tokenizer
+
+
+def _bytes_of(text: str) -> bytes | None:
+    """The bytes whose byte-level characters are `text`, or None if it is not made of them."""
+    byte_of = {c: b for b, c in enumerate(byte_to_char())}
+    if not all(c in byte_of for c in text):
+        return None
+    return bytes(byte_of[c] for c in text)

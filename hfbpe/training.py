@@ -19,6 +19,7 @@ from .tokenizer import Tokenizer, _num_merges
 from .tokenizers_compat import (
     byte_order,
     check_mode,
+    check_special_tokens as check_compat_specials,
     initial_bytes,
     max_token_bytes,
     to_tokenizer,
@@ -94,7 +95,8 @@ def train(
         or of lists of str. Arrow-backed data is read in place. Missing values
         (None, Arrow nulls) are skipped and counted.
     vocab_size: the final number of ids, special tokens included; they take
-        the last ids, in the order given (nanochat's convention).
+        the last ids, in the order given (nanochat's convention), or the first
+        ones with compatible="tokenizers".
     text_column: the column to read; None picks the only string column.
     split: the split of a DatasetDict to read.
     pattern: a name in hfbpe.PATTERNS ("gpt4", "gpt2", "o200k", ...) or a regex of your own.
@@ -124,7 +126,8 @@ def train(
         add_prefix_space=False, or Split + ByteLevel(use_regex=False)): its merges, its ids
         (special tokens first, then the bytes seen in code-point order of their byte-level
         characters, then the merges), vocab_size counted as it counts it, min_frequency and
-        max_token_length as it applies them (a token of fewer than max_token_length bytes), and
+        max_token_length as it applies them (a token of fewer than max_token_length bytes, or of
+        2 bytes), and
         a tokenizer.json whose vocab and merges are BpeTrainer's; max_words and merge_filter are
         not taken then. See docs/guides/tokenizers.md.
     initial_alphabet: with compatible="tokenizers", byte-level characters in the alphabet even if
@@ -138,6 +141,8 @@ def train(
     """
     specials = _check_special_tokens(special_tokens)
     options = _merge_options(compatible, initial_alphabet, max_words, merge_filter, max_token_length, min_frequency)
+    if options.alphabet is not None:
+        check_compat_specials(specials)  # before counting
     if options.alphabet is None:
         _num_merges(vocab_size, reserved=len(specials))  # a bad vocab_size fails before any counting
     else:
@@ -206,8 +211,12 @@ def _merge_options(compatible: str, initial_alphabet: Sequence[str], max_words: 
                    merge_filter: Sequence[str | bytes], max_token_length: int | None,
                    min_frequency: int) -> _MergeOptions:
     """The merge loop's options, checked before any counting."""
+    if isinstance(initial_alphabet, str):
+        raise TypeError("initial_alphabet must be a sequence of characters, got a single str; "
+                        "wrap it in a list (or list(...) its characters)")
+    initial_alphabet = list(initial_alphabet)
     if not check_mode(compatible):
-        if len(initial_alphabet) > 0:
+        if initial_alphabet:
             raise ValueError('initial_alphabet is a BpeTrainer option: it goes with compatible="tokenizers"')
         return _MergeOptions(make_merge_filter(max_words, merge_filter, max_token_length),
                              check_min_frequency(min_frequency), None)
@@ -232,6 +241,7 @@ def _train(
 ) -> Tokenizer:
     alphabet = options.alphabet
     if alphabet is not None:  # BpeTrainer's alphabet: the bytes seen, and the initial ones
+        check_compat_specials(specials)
         alphabet = alphabet | set(counts.table.bytes_present())
         num_merges = bpetrainer_merges(vocab_size, len(specials), len(alphabet))
     else:
@@ -253,7 +263,8 @@ def _train(
     # None (counts made by hand) means the default pattern, as it does for Tokenizer.
     if alphabet is not None:
         tokenizer = to_tokenizer(resolve_pattern(counts.pattern), trained, specials, alphabet, stacklevel=4)
-        merge_summary.update(compatible="tokenizers", alphabet=len(alphabet))
+        merge_summary.update(compatible="tokenizers", alphabet=len(alphabet),
+                             first_new_id=len(specials) + len(alphabet))
         if options.max_token_length is not None:
             merge_summary["max_token_length"] = options.max_token_length
     else:

@@ -3,12 +3,13 @@ against the real library and against the naive model of its rules (reference_bpe
 
 from __future__ import annotations
 
+import itertools
 import json
 import warnings
 
 import pytest
 import reference_bpetrainer
-from reference_bpe import count_pieces
+from reference_bpe import count_pieces, extend_from_counts
 from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
 
 import hfbpe
@@ -117,9 +118,8 @@ def test_min_frequency_and_max_token_length_equal_the_reference(small_slice, opt
         warnings.simplefilter("ignore", hfbpe.TrainingWarning)
         again = hfbpe.train_from_counts(counts, 1500, compatible="tokenizers", show_progress=False, **options)
     assert again.mergeable_ranks == tok.mergeable_ranks and again.listed_merges == tok.listed_merges
-    vocab, _ = expected
     if "max_token_length" in options:
-        longest = max(len(t) for t in vocab)
+        longest = max(len(t) for t in tok.mergeable_ranks)
         assert longest == max(options["max_token_length"] - 1, 2)
         assert tok.training_summary["max_token_length"] == options["max_token_length"]
 
@@ -141,8 +141,8 @@ def test_bytes_the_data_lacks_get_ids_after_bpetrainers_with_a_warning():
     with pytest.warns(hfbpe.TrainingWarning, match="never occur in the data"):
         tok = hfbpe.train(["abc abd abe"] * 4, 10, pattern="gpt2", compatible="tokenizers", show_progress=False)
     vocab, merges = bpetrainer(["abc abd abe"] * 4, 10)
-    # a b c d e and the space, then the merges until the pairs run out
-    assert len(vocab) == 6 + len(merges) and tok.n_vocab == len(vocab) + 256 - 6
+    # BpeTrainer's 10 ids (a b c d e, the space and 4 merges), then the 250 bytes the text lacks
+    assert len(vocab) == 10 and tok.n_vocab == 10 + 256 - 6
     # Every byte still encodes, where BpeTrainer's tokenizer.json would drop it.
     assert tok.decode(tok.encode("xyz ÿ")) == "xyz ÿ"
     assert_equal_to_bpetrainer(tok, (vocab, merges))
@@ -193,30 +193,58 @@ def test_bad_options_are_refused_before_counting():
         hfbpe.train(["a"], 300, compatible="tokenizers", initial_alphabet="abc")
     with pytest.raises(ValueError, match="no max_words or merge_filter"):
         hfbpe.train(["a"], 300, compatible="tokenizers", max_words=2)
-    with pytest.raises(ValueError, match="max_token_length must be a positive int"):
-        hfbpe.train(["a"], 300, compatible="tokenizers", max_token_length=0)
+    with pytest.raises(ValueError, match="max_token_length must be a non-negative int"):
+        hfbpe.train(["a"], 300, compatible="tokenizers", max_token_length=-1)
     with pytest.raises(ValueError, match="vocab_size must be a non-negative int"):
         hfbpe.train(["a"], -1, compatible="tokenizers")
+    with pytest.raises(TypeError, match="vocab_size must be an int"):
+        hfbpe.train(["a"], 3.0, compatible="tokenizers")
+    with pytest.raises(ValueError, match="character of the byte-level alphabet"):
+        hfbpe.train(["a"], 300, compatible="tokenizers", special_tokens=["Ġ"])
 
 
-def test_a_vocabulary_the_alphabet_fills_has_no_merges():
-    texts = ["hello world"] * 3
-    vocab, merges = bpetrainer(texts, 5, special_tokens=["<s>"])
-    tok = ours(texts, 5, special_tokens=["<s>"])
-    assert merges == [] and tok.listed_merges == []
-    assert_equal_to_bpetrainer(tok, (vocab, merges))
+def test_a_special_token_that_a_merge_would_make_is_refused():
+    # BpeTrainer would merge "a" + "b" into the special token's id; hfbpe says so instead.
+    assert bpetrainer(["ab ab ab"], 10, special_tokens=["ab"])[0]["ab"] == 0
+    with pytest.raises(ValueError, match="also the byte-level text of the learned token"):
+        ours(["ab ab ab"], 10, special_tokens=["ab"])
 
 
-def test_cli_trains_as_bpetrainer(tmp_path, small_slice):
-    from hfbpe.cli import main
+def test_max_token_length_zero_and_a_generator_alphabet_are_taken_as_bpetrainer_takes_them():
+    texts = ["abcabc abcd abcde"] * 4
+    options = {"max_token_length": 0}
+    tok = ours(texts, 40, initial_alphabet=(c for c in "xyz"), **options)
+    assert_equal_to_bpetrainer(tok, bpetrainer(texts, 40, initial_alphabet=list("xyz"), **options))
+    assert max(len(t) for t in tok.mergeable_ranks) == 2
 
-    texts = small_slice[:20]
-    data = tmp_path / "data.txt"
-    data.write_text("\n".join(t.replace("\n", " ") for t in texts), encoding="utf-8")
-    code = main(["train", "text", "--data-files", str(data), "--vocab-size", "900", "--pattern", "gpt2",
-                 "--compatible", "tokenizers", "--initial-alphabet", "byte-level", "--special-tokens", "<s>",
-                 "--max-token-length", "10", "--output", str(tmp_path / "out"), "--no-progress"])
-    assert code == 0
-    lines = [t.replace("\n", " ") for t in texts]
-    expected = bpetrainer(lines, 900, special_tokens=["<s>"], initial_alphabet=ALPHABET, max_token_length=10)
-    assert _model(json.loads((tmp_path / "out" / "tokenizer.json").read_text(encoding="utf-8"))) == expected
+
+def test_bytes_present_lists_the_bytes_of_every_piece():
+    counts = hfbpe.count(["aé\x00", "zz"], pattern="gpt2", show_progress=False)
+    assert counts.table.bytes_present() == bytes(sorted(set("aé\x00zz".encode())))
+
+
+def test_a_length_bound_prunes_rare_pairs_and_keeps_the_merges(small_slice):
+    # 24 long words, each far more frequent than any short one, made of four 2-byte units: with
+    # tokens of at most 2 bytes they are stuck after a few merges. Counted in the pruning bound,
+    # they would set it at 1,000 and leave the short words' pairs untracked; the bound counts only
+    # words within the length limit instead.
+    units = ["kl", "mn", "op", "qr"]
+    texts = small_slice[:30] + [(" " + "".join(p)) * 1000 for p in itertools.permutations(units)]
+    counts = hfbpe.count(texts, pattern="gpt2", num_threads=1, show_progress=False)
+    for options in ({"max_token_length": 2}, {"max_token_length": 3, "compatible": "tokenizers"}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", hfbpe.TrainingWarning)
+            alphabet = len(counts.table.bytes_present()) if "compatible" in options else 256
+            pruned = hfbpe.train_from_counts(counts, alphabet + 20, show_progress=False, **options)
+        if "compatible" in options:
+            assert_equal_to_bpetrainer(pruned, reference_bpetrainer.train(count_pieces(texts, GPT2), alphabet + 20,
+                                                                           max_token_length=3))
+        else:
+            reference, _, _ = extend_from_counts(counts.to_dict(), {bytes([b]): b for b in range(256)}, 256, 20,
+                                                 allows=lambda t: len(t) <= 2, filtered=[])
+            assert [pruned.token_bytes(i) for i in range(256, 276)] == reference
+            # A filter that is not only a length bound tracks every pair: more memory, the same merges.
+            tracked = hfbpe.train_from_counts(counts, 276, show_progress=False, merge_filter=["\xff\xfe\xfd"],
+                                              **options)
+            assert tracked.mergeable_ranks == pruned.mergeable_ranks
+            assert pruned.training_summary["trainer_bytes"] < tracked.training_summary["trainer_bytes"]
