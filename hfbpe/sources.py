@@ -15,7 +15,9 @@ import queue
 import re
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any, Union
@@ -287,9 +289,10 @@ class ParquetFiles:
     """The local parquet files behind a streaming dataset, read with pyarrow in bounded batches.
 
     datasets' own streaming reader takes every column and buffers more of a
-    file the larger it is; this reads only the text column, a row group or
-    `batch_size` rows at a time, with the builder's own filters and its
-    choice for bad files, so the rows are the ones datasets would give.
+    file the larger it is; this reads only the text column, one row group at a
+    time (a few side by side on larger machines, in order), with the builder's
+    own filters and its choice for bad files, so the rows are the ones datasets
+    would give.
     """
 
     parts: list[tuple[str, Any]]  # (path, row group ids or None for all)
@@ -299,6 +302,9 @@ class ParquetFiles:
     on_bad_files: str
     num_rows: int | None
     rows_per_batch: int = 65536
+    # Row groups decoded side by side. Decoding runs at several times the speed of counting
+    # on one core, so one reader keeps up with a few counting threads.
+    readers: int = field(default_factory=lambda: max(1, (os.cpu_count() or 1) // 4))
 
     def batches(self) -> Iterator[pa.Array]:
         import pyarrow.dataset as pads
@@ -312,22 +318,59 @@ class ParquetFiles:
         file_format = pads.ParquetFileFormat(default_fragment_scan_options=options)
         local = pyarrow.fs.LocalFileSystem()
         expression = pq.filters_to_expression(self.filters) if isinstance(self.filters, list) else self.filters
-        for path, row_groups in self.parts:
+
+        def read(fragment) -> list[pa.Array]:
+            # One row group per call, never a whole file: Arrow's scanner decodes a file's row
+            # groups as fast as it can, whatever the consumer takes, so a 256 MB shard read
+            # whole while counting held about its size in memory.
+            out: list[pa.Array] = []
+            for batch in fragment.to_batches(columns=[self.column], filter=expression,
+                                             batch_size=self.rows_per_batch, batch_readahead=0,
+                                             fragment_readahead=0, use_threads=False):
+                if batch.num_rows:
+                    out.extend(_string_chunks(batch.column(0), self.column))
+            return out
+
+        bad: set[str] = set()  # files that failed: the rest of each is skipped, as datasets skips it
+
+        def done(path: str, future: Any) -> list[pa.Array]:
+            if path in bad:
+                future.cancel()
+                return []
             try:
-                fragment = file_format.make_fragment(path, filesystem=local)
-                if row_groups is not None:
-                    fragment = fragment.subset(row_group_ids=list(row_groups))
-                # A few row groups are decoded ahead on Arrow's threads while this one is counted.
-                for batch in fragment.to_batches(columns=[self.column], filter=expression,
-                                                 batch_size=self.rows_per_batch,
-                                                 batch_readahead=2, fragment_readahead=0, use_threads=True):
-                    if batch.num_rows:
-                        yield from _string_chunks(batch.column(0), self.column)
+                return future.result()
             except (pa.ArrowInvalid, OSError) as error:
-                if self.on_bad_files == "error":
-                    raise ValueError(f"cannot read the parquet file {path}: {error}") from error
-                if self.on_bad_files == "warn":
-                    logger.warning("hfbpe: skipping the bad parquet file %s: %s", path, error)
+                bad.add(path)
+                self._bad_file(path, error)
+                return []
+
+        with ThreadPoolExecutor(self.readers, thread_name_prefix="hfbpe-parquet") as pool:
+            in_flight: deque = deque()  # (path, future), in the files' order
+            try:
+                for path, row_groups in self.parts:
+                    try:
+                        fragment = file_format.make_fragment(path, filesystem=local)
+                        ids = row_groups if row_groups is not None else range(fragment.num_row_groups)
+                    except (pa.ArrowInvalid, OSError) as error:
+                        self._bad_file(path, error)
+                        continue
+                    for i in ids:
+                        if path in bad:
+                            break
+                        in_flight.append((path, pool.submit(read, fragment.subset(row_group_ids=[i]))))
+                        if len(in_flight) > self.readers:
+                            yield from done(*in_flight.popleft())
+                while in_flight:
+                    yield from done(*in_flight.popleft())
+            finally:
+                for _, future in in_flight:
+                    future.cancel()
+
+    def _bad_file(self, path: str, error: Exception) -> None:
+        if self.on_bad_files == "error":
+            raise ValueError(f"cannot read the parquet file {path}: {error}") from error
+        if self.on_bad_files == "warn":
+            logger.warning("hfbpe: skipping the bad parquet file %s: %s", path, error)
 
 
 def parquet_files(ds, column: str | None) -> ParquetFiles | None:
