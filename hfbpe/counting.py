@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 import warnings
 from typing import Any
@@ -13,7 +12,7 @@ import pyarrow as pa
 from . import _core
 from ._progress import progress_bar, progress_enabled
 from .patterns import resolve_pattern
-from .sources import open_source, read_ahead
+from .sources import open_source, read_ahead, usable_cores
 from .word_counts import WordCounts
 from .errors import TrainingWarning
 
@@ -21,10 +20,7 @@ logger = logging.getLogger("hfbpe")
 
 def default_num_threads() -> int:
     """All cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+    return usable_cores()
 
 
 def resolve_num_threads(num_threads: int | None) -> int:

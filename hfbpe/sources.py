@@ -247,6 +247,14 @@ def open_grouped(
         f"got {type(data).__name__}"
     )
 
+def usable_cores() -> int:
+    """All cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 # A native counting batch holds batch_size rows, or fewer when they hold this many bytes:
 # documents of 100 KB would otherwise make a batch of 8192 rows 800 MB.
 BATCH_BYTES = 16_000_000
@@ -304,7 +312,7 @@ class ParquetFiles:
     rows_per_batch: int = 65536
     # Row groups decoded side by side. Decoding runs at several times the speed of counting
     # on one core, so one reader keeps up with a few counting threads.
-    readers: int = field(default_factory=lambda: max(1, (os.cpu_count() or 1) // 4))
+    readers: int = field(default_factory=lambda: max(1, usable_cores() // 4))
 
     def batches(self) -> Iterator[pa.Array]:
         import pyarrow.dataset as pads
