@@ -150,6 +150,7 @@ def own_scheduler(tmp_path):
                                   "--port", str(port), "--no-dashboard"], **quiet)
     worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1",
                                "--nthreads", "1", "--no-dashboard"], **quiet)
+    client = None
     try:
         client = distributed.Client(address, timeout=60)
         client.wait_for_workers(1, timeout=60)
@@ -161,7 +162,8 @@ def own_scheduler(tmp_path):
             process.send_signal(signal.SIGCONT)
             process.kill()
             process.wait()
-        client.close(timeout=2)
+        if client is not None:  # None: the scheduler never answered, whose error is the one to see
+            client.close(timeout=2)
 
 
 def slow_stream():
