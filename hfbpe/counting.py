@@ -18,14 +18,9 @@ from .errors import TrainingWarning
 
 logger = logging.getLogger("hfbpe")
 
-def default_num_threads() -> int:
-    """All cores this process may run on."""
-    return usable_cores()
-
-
 def resolve_num_threads(num_threads: int | None) -> int:
     if num_threads is None:
-        return default_num_threads()
+        return usable_cores()
     if isinstance(num_threads, bool) or not isinstance(num_threads, int):
         raise TypeError(f"num_threads must be an int or None, got {type(num_threads).__name__}")
     if num_threads < 1:

@@ -247,6 +247,7 @@ def open_grouped(
         f"got {type(data).__name__}"
     )
 
+
 def usable_cores() -> int:
     """All cores this process may run on."""
     try:
@@ -343,7 +344,7 @@ class ParquetFiles:
         # each): the rest of such a part is skipped, as datasets skips it.
         bad: set[int] = set()
 
-        def done(part: int, path: str, future: Any) -> list[pa.Array]:
+        def done(part: int, future: Any) -> list[pa.Array]:
             if part in bad:
                 future.cancel()
                 return []
@@ -351,11 +352,11 @@ class ParquetFiles:
                 return future.result()
             except (pa.ArrowInvalid, OSError) as error:
                 bad.add(part)
-                self._bad_file(path, error)
+                self._bad_file(self.parts[part][0], error)
                 return []
 
         with ThreadPoolExecutor(self.readers, thread_name_prefix="hfbpe-parquet") as pool:
-            in_flight: deque = deque()  # (part, path, future), in the parts' order
+            in_flight: deque = deque()  # (part, future), in the parts' order
             try:
                 for part, (path, row_groups) in enumerate(self.parts):
                     try:
@@ -372,13 +373,13 @@ class ParquetFiles:
                     for i in ids:
                         if part in bad:
                             break
-                        in_flight.append((part, path, pool.submit(read, fragment.subset(row_group_ids=[i]))))
+                        in_flight.append((part, pool.submit(read, fragment.subset(row_group_ids=[i]))))
                         if len(in_flight) > self.readers:
                             yield from done(*in_flight.popleft())
                 while in_flight:
                     yield from done(*in_flight.popleft())
             finally:
-                for *_, future in in_flight:
+                for _, future in in_flight:
                     future.cancel()
 
     def _bad_file(self, path: str, error: Exception) -> None:

@@ -109,7 +109,7 @@ def test_a_corrupt_shard_is_named(tmp_path, shards):
 def test_row_groups_listed_one_by_one_and_bad_files_skipped(tmp_path, shards):
     """datasets' reshard() lists a file once per row group; a bad file skipped ("warn", "skip")
     drops only its own rows, wherever it is listed."""
-    paths, documents = shards
+    paths, _ = shards
     resharded = load_dataset("parquet", data_files=paths[:2], split="train", streaming=True).reshard()
     files = parquet_files(resharded, "text")
     assert files is not None and len(files.parts) > 2
@@ -117,7 +117,7 @@ def test_row_groups_listed_one_by_one_and_bad_files_skipped(tmp_path, shards):
         t for p in paths[:2] for t in pq.read_table(p)["text"].to_pylist()]
     bad = tmp_path / "shard-bad.parquet"
     bad.write_bytes(b"PAR1" + b"\0" * 100 + b"not a parquet footer")
-    good = [t for t in pq.read_table(paths[0])["text"].to_pylist()]
+    good = pq.read_table(paths[0])["text"].to_pylist()
     for mode in ("warn", "skip"):
         files.on_bad_files = mode
         files.parts = [(str(bad), (0,)), (paths[0], None), (str(bad), None)]
