@@ -15,7 +15,7 @@ import pytest
 from datasets import load_dataset
 
 import hfbpe
-from hfbpe.sources import open_source, parquet_files
+from hfbpe.sources import _releasing_pool, open_source, parquet_files
 
 VOCAB = 256 + 400
 
@@ -186,10 +186,34 @@ def test_a_shard_is_not_decoded_ahead_of_counting(tmp_path, multilingual_slice):
     files = parquet_files(load_dataset("parquet", data_files=paths, split="train", streaming=True), "text")
     assert files is not None
     files.readers = 1
+    pool = _releasing_pool()
     most = rows = 0
     for array in files.batches():
         rows += len(array)
         time.sleep(0.01)  # counting takes far longer than decoding
-        most = max(most, pa.total_allocated_bytes())
+        most = max(most, pool.bytes_allocated())
     assert rows == metadata.num_rows
     assert most < 8 * group_bytes, (most, group_bytes, metadata.num_row_groups)
+
+
+def test_batches_are_decoded_into_a_pool_that_gives_memory_back(monkeypatch, shards):
+    """The reader decodes into jemalloc where pyarrow has it (the default mimalloc pool kept the
+    freed batches' pages through training); ARROW_DEFAULT_MEMORY_POOL still chooses."""
+    try:
+        jemalloc = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no jemalloc pool")
+    paths, _ = shards
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    files = parquet_files(load_dataset("parquet", data_files=paths, split="train", streaming=True), "text")
+    assert files is not None
+    before_default, before_jemalloc = pa.total_allocated_bytes(), jemalloc.bytes_allocated()
+    batches = files.batches()
+    first = next(batches)
+    assert jemalloc.bytes_allocated() - before_jemalloc >= first.nbytes > 0
+    assert pa.total_allocated_bytes() == before_default
+    del first
+    batches.close()
+    assert jemalloc.bytes_allocated() == before_jemalloc
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+    assert _releasing_pool().backend_name == pa.default_memory_pool().backend_name
