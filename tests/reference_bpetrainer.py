@@ -71,4 +71,5 @@ def train(
                 if (ids[i], ids[i + 1]) == pair:
                     ids[i:i + 2] = [new_id]
                 i += 1
+        pieces = [(ids, count) for ids, count in pieces if len(ids) > 1]  # one token: no pair left
     return vocab, merges
