@@ -462,7 +462,7 @@ def parquet_files(ds, column: str | None) -> ParquetFiles | None:
     # Batches of about 16 MB of text, whatever the row groups hold: a file written as one
     # row group must not be decoded whole. (The column's uncompressed size is about its
     # text when plain-encoded; a dictionary-encoded one only makes batches larger in rows.)
-    rows_per_batch = 65536 if num_rows == 0 else int(min(65536, max(64, 16_000_000 * num_rows / max(1, num_bytes))))
+    rows_per_batch = 65536 if num_rows == 0 else int(min(65536, max(64, BATCH_BYTES * num_rows / max(1, num_bytes))))
     return ParquetFiles(
         parts=list(zip(local, groups)),
         column=column,
