@@ -396,7 +396,7 @@ def _releasing_pool() -> pa.MemoryPool:
     unless ARROW_DEFAULT_MEMORY_POOL names a pool. Every batch is freed once counted, and
     jemalloc gives those pages back to the system within about a second; the default
     (mimalloc) kept some 90 MB of them through training, which set the peak (1 GB of
-    shards: 497 MB against 439)."""
+    shards: 485-499 MB against 446-470 in alternating runs)."""
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return pa.default_memory_pool()
     try:
