@@ -18,9 +18,9 @@ namespace trainer_detail {
 
 using PairKey = uint64_t;  // left << 32 | right: ordering keys orders pairs as (left, right) tuples
 
-PairKey pair_key(uint32_t left, uint32_t right) { return (static_cast<uint64_t>(left) << 32) | right; }
-uint32_t left_of(PairKey key) { return static_cast<uint32_t>(key >> 32); }
-uint32_t right_of(PairKey key) { return static_cast<uint32_t>(key); }
+inline PairKey pair_key(uint32_t left, uint32_t right) { return (static_cast<uint64_t>(left) << 32) | right; }
+inline uint32_t left_of(PairKey key) { return static_cast<uint32_t>(key >> 32); }
+inline uint32_t right_of(PairKey key) { return static_cast<uint32_t>(key); }
 
 constexpr uint32_t kUntracked = std::numeric_limits<uint32_t>::max();
 
@@ -86,7 +86,7 @@ struct BetterCandidate {
     }
 };
 
-void checked_increase(int64_t& total, int64_t delta) {
+inline void checked_increase(int64_t& total, int64_t delta) {
     // A pair can occur more often than any single piece (a word holds it
     // several times), so its count can overflow even when piece counts do not.
     if (__builtin_add_overflow(total, delta, &total)) [[unlikely]] {
@@ -133,7 +133,7 @@ private:
     std::vector<int64_t> heap_;
 };
 
-int64_t lowest_mergeable_count(const LargestCounts& largest, size_t num_merges) {
+inline int64_t lowest_mergeable_count(const LargestCounts& largest, size_t num_merges) {
     if (num_merges == 0) return std::numeric_limits<int64_t>::max();  // nothing to track
     return std::max<int64_t>(largest.nth(), 1);
 }

@@ -11,14 +11,11 @@
 #include <unordered_map>
 #include <utility>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "dary_heap.hpp"
 #include "helper_thread.hpp"
+#include "neighbour_moves.hpp"
 #include "pair_index.hpp"
-#include "page_array.hpp"
+#include "word_store.hpp"
 
 namespace hfbpe {
 namespace {
@@ -58,11 +55,11 @@ public:
     // Every pair of every word, counted through the pair index: words that
     // start as a vocabulary's tokens have pairs of any two ids.
     void count_token_pairs() {
-        for (size_t w = 0; w < words_end_; w += units_of(static_cast<uint32_t>(w))) {
+        for (size_t w = 0; w < store_.end(); w += store_.units_of(static_cast<uint32_t>(w))) {
             const uint32_t word = static_cast<uint32_t>(w);
-            const Symbol* s = symbols_of(word);
-            const int64_t count = count_of(word);
-            for (uint32_t i = 0; i + 1 < size_of(word); ++i) {
+            const Symbol* s = store_.symbols_of(word);
+            const int64_t count = store_.count_of(word);
+            for (uint32_t i = 0; i + 1 < store_.size_of(word); ++i) {
                 const uint32_t index = track(pair_key(s[i], s[i + 1]));
                 checked_increase(pair_count_[index], count);
                 std::vector<uint32_t>& words = pair_words_[index];
@@ -87,11 +84,11 @@ public:
             std::vector<uint32_t> last_word = std::vector<uint32_t>(kBytePairs, kUntracked);
         };
         Half halves[2] = {{0, static_cast<uint32_t>(second_half_)},
-                          {static_cast<uint32_t>(second_half_), static_cast<uint32_t>(words_end_)}};
+                          {static_cast<uint32_t>(second_half_), static_cast<uint32_t>(store_.end())}};
         auto in_halves = [&](auto&& job) { side_by_side([&] { job(halves[0]); }, [&] { job(halves[1]); }); };
         in_halves([&](Half& h) {
             for_each_byte_pair(h.begin, h.end, [&](size_t pair, uint32_t w) {
-                checked_increase(h.counts[pair], count_of(w));
+                checked_increase(h.counts[pair], store_.count_of(w));
                 if (h.last_word[pair] != w) {
                     h.last_word[pair] = w;
                     ++h.num_words[pair];
@@ -130,7 +127,7 @@ public:
     size_t memory_bytes() const {
         size_t lists = 0;
         for (const auto& words : pair_words_) lists += words.capacity() * sizeof(uint32_t);
-        return cells_.memory_bytes() + lists + pair_words_.capacity() * sizeof(pair_words_[0]) +
+        return store_.memory_bytes() + lists + pair_words_.capacity() * sizeof(pair_words_[0]) +
                pair_count_.capacity() * sizeof(int64_t) + pair_stamp_.capacity() * sizeof(uint32_t) +
                pairs_.memory_bytes() + heap_.memory_bytes();
     }
@@ -147,11 +144,6 @@ private:
         }
         helper_->share(std::forward<Theirs>(theirs), std::forward<Ours>(ours));
     }
-
-    // How many 4-byte units a word of `size` symbols takes.
-    static size_t units_for(size_t size) { return (kHeaderCells + size + kCellsPerUnit - 1) / kCellsPerUnit; }
-    // How many a word takes, from its length before any merge.
-    size_t units_of(uint32_t w) const { return units_for(size_of(w)); }
 
     void add_token(std::string bytes) {
         if (!bytes.empty()) token_ids_.emplace(bytes, static_cast<uint32_t>(tokens_.size()));
@@ -206,33 +198,25 @@ private:
                 for_each_word(half, shard, [&](int64_t count, size_t size) {
                     if (size <= short_word_) largest[half].add(count);
                     ++words[half];
-                    shard_start[shard + 1] += units_for(size);
+                    shard_start[shard + 1] += WordStore<Symbol>::units_for(size);
                 });
                 if (release && start_ != nullptr) counts.shard(shard).release();
             }
         });
         for (size_t shard = 0; shard < kShards; ++shard) shard_start[shard + 1] += shard_start[shard];
-        words_end_ = shard_start[kShards];
         second_half_ = shard_start[kShards / 2];
-        if (words_end_ >= kUntracked) {
+        if (shard_start[kShards] >= kUntracked) {
             throw std::length_error("the distinct pieces hold more than 16 GiB: too many for the trainer's word handles");
         }
-        cells_ = PageArray<Symbol>(words_end_ * kCellsPerUnit + kScanSlack);  // first_occurrence reads past a word
+        store_.allocate(shard_start[kShards]);
         in_halves([&](int half, size_t begin, size_t end) {
-            auto put = [&](uint32_t& word, int64_t count, size_t size) {
-                std::memcpy(header(word), &count, sizeof(count));
-                set_size(word, static_cast<uint32_t>(size));
-                Symbol* symbols = symbols_of(word);
-                word += static_cast<uint32_t>(units_for(size));
-                return symbols;
-            };
             Stash& mine = stash[half];
             for (size_t shard = begin; shard < end; ++shard) {
                 uint32_t word = static_cast<uint32_t>(shard_start[shard]);
                 if (start_ == nullptr) {
                     counts.shard(shard).for_each([&](std::string_view piece, int64_t count) {
                         if (piece.size() < 2 || count <= 0) return;
-                        Symbol* symbols = put(word, count, piece.size());
+                        Symbol* symbols = store_.put(word, count, piece.size());
                         for (size_t k = 0; k < piece.size(); ++k) {
                             symbols[k] = id_of_byte_[static_cast<unsigned char>(piece[k])];
                         }
@@ -242,7 +226,7 @@ private:
                 }
                 for (size_t k = 0; k < mine.words_in_shard[shard]; ++k) {
                     const size_t size = mine.sizes.front();
-                    Symbol* symbols = put(word, mine.counts.front(), size);
+                    Symbol* symbols = store_.put(word, mine.counts.front(), size);
                     std::copy_n(mine.symbols.begin(), size, symbols);
                     mine.symbols.erase(mine.symbols.begin(), mine.symbols.begin() + static_cast<std::ptrdiff_t>(size));
                     mine.sizes.pop_front();
@@ -279,10 +263,10 @@ private:
     // Before any merge each word still has its full length, which gives the next word's place.
     template <class F>
     void for_each_byte_pair(uint32_t begin, uint32_t end, F&& f) const {
-        for (size_t w = begin; w < end; w += units_of(static_cast<uint32_t>(w))) {
+        for (size_t w = begin; w < end; w += store_.units_of(static_cast<uint32_t>(w))) {
             const uint32_t word = static_cast<uint32_t>(w);
-            const Symbol* s = symbols_of(word);
-            for (uint32_t i = 0; i + 1 < size_of(word); ++i) f(static_cast<size_t>(s[i] << 8 | s[i + 1]), word);
+            const Symbol* s = store_.symbols_of(word);
+            for (uint32_t i = 0; i + 1 < store_.size_of(word); ++i) f(static_cast<size_t>(s[i] << 8 | s[i + 1]), word);
         }
     }
 
@@ -303,43 +287,18 @@ private:
         }
     }
 
-    class NeighbourMoves;
-
-    // The first i with s[i] == left and s[i + 1] == right, or size if none.
-    // The scans of the largest merges spend as much time comparing symbols
-    // as waiting for memory, so a 16-byte block of symbols (eight 16-bit or
-    // four 32-bit ones) is compared at once.
-    static size_t first_occurrence(const Symbol* s, size_t size, uint32_t left, uint32_t right) {
-#if defined(__SSE2__)
-        constexpr size_t kLanes = 16 / sizeof(Symbol);
-        static_assert(kScanSlack >= kLanes - 1, "a block may read kLanes - 1 cells past a word");
-        auto equal = [](__m128i a, __m128i b) {
-            if constexpr (sizeof(Symbol) == 2) return _mm_cmpeq_epi16(a, b);
-            else return _mm_cmpeq_epi32(a, b);
-        };
-        auto broadcast = [](uint32_t symbol) {
-            if constexpr (sizeof(Symbol) == 2) return _mm_set1_epi16(static_cast<short>(symbol));
-            else return _mm_set1_epi32(static_cast<int>(symbol));
-        };
-        const __m128i l = broadcast(left), r = broadcast(right);
-        for (size_t i = 0; i + 1 < size; i += kLanes) {
-            // Reads s[i, i + kLanes + 1): up to kLanes - 1 cells past the
-            // word's end, into the next word or the slack; those lanes are
-            // masked off below. (apply_merge keeps a concurrent writer out.)
-            const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-            const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 1));
-            uint32_t hits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_and_si128(equal(here, l), equal(next, r))));
-            const size_t pairs_here = size - 1 - i;  // pairs that start in this block, when fewer than kLanes
-            if (pairs_here < kLanes) hits &= (1u << (sizeof(Symbol) * pairs_here)) - 1;
-            if (hits != 0) return i + static_cast<size_t>(__builtin_ctz(hits)) / sizeof(Symbol);
-        }
-        return size;
-#else
-        for (size_t i = 0; i + 1 < size; ++i) {
-            if (s[i] == left && s[i + 1] == right) return i;
-        }
-        return size;
-#endif
+    // Moves `moved` occurrences from pair `from` to pair `to`, which is
+    // tracked, with room for `words` more words, if it is frequent enough.
+    // Returns to's number, or kUntracked.
+    uint32_t move_pair(PairKey from, PairKey to, int64_t moved, uint32_t words) {
+        const uint32_t old = pairs_.find(from);
+        if (old != kUntracked) pair_count_[old] -= moved;
+        if (moved < min_count_) return kUntracked;
+        const uint32_t index = track(to);
+        checked_increase(pair_count_[index], moved);
+        pair_words_[index].reserve(pair_words_[index].size() + words);
+        mark_grown(index);
+        return index;
     }
 
     // Merges the pair in words[0, n) and records the neighbour moves; returns
@@ -350,12 +309,12 @@ private:
         for (size_t k = 0; k < n; ++k) {
             // The words of a pair are scattered over memory, and waiting for
             // them dominates early merges: fetch each word a few steps ahead.
-            if (k + 8 < n) __builtin_prefetch(header(words[k + 8]));
+            if (k + 8 < n) store_.prefetch(words[k + 8]);
             const uint32_t w = words[k];
-            Symbol* s = symbols_of(w);
-            const size_t size = size_of(w);
-            const int64_t count = count_of(w);
-            size_t i = first_occurrence(s, size, left, right);
+            Symbol* s = store_.symbols_of(w);
+            const size_t size = store_.size_of(w);
+            const int64_t count = store_.count_of(w);
+            size_t i = WordStore<Symbol>::first_occurrence(s, size, left, right);
             if (i == size) continue;  // an earlier merge took the pair: nothing to write
             size_t out = i;
             while (i < size) {
@@ -367,10 +326,10 @@ private:
                 s[out++] = static_cast<Symbol>(merged);
                 i += 2;
                 // Slide the symbols up to the next occurrence (or the end) left.
-                const size_t next = i + first_occurrence(s + i, size - i, left, right);
+                const size_t next = i + WordStore<Symbol>::first_occurrence(s + i, size - i, left, right);
                 while (i < next) s[out++] = s[i++];
             }
-            set_size(w, static_cast<uint32_t>(out));
+            store_.set_size(w, static_cast<uint32_t>(out));
         }
         return merged_away;
     }
@@ -382,10 +341,8 @@ private:
     // changes is a move (x, left) -> (x, merged) for a left neighbour x, or
     // (right, y) -> (merged, y) for a right neighbour y, by the count of the
     // word. (right, y) can be the merged pair itself: "a a a" holds (a, a)
-    // twice and merges it once. A merge has up to hundreds of thousands of occurrences but
-    // only a few hundred distinct neighbours, so the moves are summed per
-    // neighbour in small dense arrays first and the pair index is touched
-    // once per neighbour, not once per occurrence.
+    // twice and merges it once. The moves are summed per neighbour first
+    // (NeighbourMoves), then applied once per neighbour (move_pair).
     void apply_merge(uint32_t pair_index, uint32_t left, uint32_t right, uint32_t merged) {
         std::vector<uint32_t> words;
         words.swap(pair_words_[pair_index]);
@@ -424,10 +381,12 @@ private:
         pair_count_[pair_index] -= merged_away;
         // Right side first: in "a b a b" the right side creates (merged, a)
         // and the left side then takes it away again, as an old pair.
-        right_side_.move_counts(*this, [&](uint32_t y) { return pair_key(right, y); },
-                                [&](uint32_t y) { return pair_key(merged, y); });
-        left_side_.move_counts(*this, [&](uint32_t x) { return pair_key(x, left); },
-                               [&](uint32_t x) { return pair_key(x, merged); });
+        right_side_.move_counts([&](uint32_t y, int64_t moved, uint32_t events) {
+            return move_pair(pair_key(right, y), pair_key(merged, y), moved, events);
+        });
+        left_side_.move_counts([&](uint32_t x, int64_t moved, uint32_t events) {
+            return move_pair(pair_key(x, left), pair_key(x, merged), moved, events);
+        });
         if (pair_count_[pair_index] != 0) {
             // Every occurrence the count promised must have been merged or
             // overlapped by one that was ("a a a" holds (a, a) twice, merges it once).
@@ -440,129 +399,18 @@ private:
         NeighbourMoves* right_rest = shared ? &helper_right_ : nullptr;
         NeighbourMoves* left_rest = shared ? &helper_left_ : nullptr;
         if (shared) {
-            helper_->share([&] { right_side_.list_words(*this, right_rest); },
-                           [&] { left_side_.list_words(*this, left_rest); });
+            helper_->share([&] { right_side_.list_words(pair_words_, right_rest); },
+                           [&] { left_side_.list_words(pair_words_, left_rest); });
         } else {
-            right_side_.list_words(*this, right_rest);
-            left_side_.list_words(*this, left_rest);
+            right_side_.list_words(pair_words_, right_rest);
+            left_side_.list_words(pair_words_, left_rest);
         }
         push_grown();
     }
 
-    // The neighbours on one side of a merge: per neighbour symbol, the count
-    // that moves from its old pair to its new pair, and the words (in visit
-    // order) where the new pair appeared. Some of those never get listed: the
-    // pair is too rare to track, or the other side takes its count back ("a b a b").
-    class NeighbourMoves {
-    public:
-        void begin(size_t num_tokens) {
-            if (moved_.size() < num_tokens) {
-                moved_.resize(num_tokens, 0);
-                events_per_.resize(num_tokens, 0);
-                number_.resize(num_tokens);
-            }
-        }
-
-        void add(uint32_t neighbour, int64_t count, uint32_t word) {
-            int64_t& moved = moved_[neighbour];
-            if (moved == 0) touched_.push_back(neighbour);
-            checked_increase(moved, count);
-            ++events_per_[neighbour];
-            events_.push_back({neighbour, word});
-        }
-
-        // Adds the moves another thread recorded for later words of the same
-        // list; its words are listed from where they are (see list_words).
-        void absorb(NeighbourMoves& other) {
-            for (uint32_t x : other.touched_) {
-                if (moved_[x] == 0) touched_.push_back(x);
-                checked_increase(moved_[x], other.moved_[x]);
-                events_per_[x] += other.events_per_[x];
-                other.moved_[x] = 0;
-                other.events_per_[x] = 0;
-            }
-            other.touched_.clear();
-        }
-
-        // Moves the summed counts in the pair index and numbers each new pair
-        // that is frequent enough to be tracked, reserving room for its words.
-        template <class OldKey, class NewKey>
-        void move_counts(Trainer& trainer, OldKey old_key, NewKey new_key) {
-            for (uint32_t x : touched_) {
-                const int64_t moved = moved_[x];
-                moved_[x] = 0;
-                const uint32_t old = trainer.pairs_.find(old_key(x));
-                if (old != kUntracked) trainer.pair_count_[old] -= moved;
-                number_[x] = kUntracked;
-                if (moved >= trainer.min_count_) {
-                    const uint32_t index = trainer.track(new_key(x));
-                    checked_increase(trainer.pair_count_[index], moved);
-                    trainer.pair_words_[index].reserve(trainer.pair_words_[index].size() + events_per_[x]);
-                    trainer.mark_grown(index);
-                    number_[x] = index;
-                }
-                events_per_[x] = 0;
-            }
-            touched_.clear();
-        }
-
-        // Lists the words under the new pairs move_counts numbered, each word
-        // once, in visit order: this side's events, then those of `rest` (the
-        // later words another thread visited), if any.
-        void list_words(Trainer& trainer, NeighbourMoves* rest) {
-            list_events(trainer, events_);
-            if (rest) list_events(trainer, rest->events_);
-        }
-
-    private:
-        void list_events(Trainer& trainer, std::vector<std::pair<uint32_t, uint32_t>>& events) {
-            for (const auto& [x, word] : events) {
-                if (number_[x] == kUntracked) continue;
-                std::vector<uint32_t>& words = trainer.pair_words_[number_[x]];
-                if (words.empty() || words.back() != word) words.push_back(word);
-            }
-            events.clear();
-        }
-
-        std::vector<int64_t> moved_;        // by neighbour symbol; 0 when untouched this merge
-        std::vector<uint32_t> events_per_;  // by neighbour symbol: its events, here and in absorbed ones
-        std::vector<uint32_t> number_;      // by neighbour symbol: its new pair's number, or kUntracked
-        std::vector<uint32_t> touched_;
-        std::vector<std::pair<uint32_t, uint32_t>> events_;  // (neighbour, word)
-    };
-
-    // All words back to back in one array, each as a 12-byte header (its
-    // count, int64, and its length in symbols, uint32, which shrinks as merges
-    // apply) followed by its symbols, padded to 4 bytes. A word is named by
-    // where it starts, in 4-byte units (so 32-bit names reach 16 GiB), and the
-    // merge loop reaches a word, header and symbols, with one memory access
-    // instead of two dependent ones.
-    static constexpr size_t kHeaderCells = 12 / sizeof(Symbol);
-    static constexpr size_t kCellsPerUnit = 4 / sizeof(Symbol);
-    static_assert(12 % sizeof(Symbol) == 0 && 4 % sizeof(Symbol) == 0, "the header must fill whole cells");
-    PageArray<Symbol> cells_;
-    size_t words_end_ = 0;    // in units: where the words end and the slack begins
+    WordStore<Symbol> store_;
     size_t second_half_ = 0;  // the first word of the second half of the shards
-    // Zeroed cells after the last word: first_occurrence reads up to seven
-    // cells past a word's end.
-    static constexpr size_t kScanSlack = 16;
     size_t num_words_ = 0;
-
-    Symbol* header(uint32_t w) { return &cells_[size_t{w} * kCellsPerUnit]; }
-    const Symbol* header(uint32_t w) const { return &cells_[size_t{w} * kCellsPerUnit]; }
-    int64_t count_of(uint32_t w) const {
-        int64_t count;
-        std::memcpy(&count, header(w), sizeof(count));
-        return count;
-    }
-    uint32_t size_of(uint32_t w) const {
-        uint32_t size;
-        std::memcpy(&size, header(w) + 8 / sizeof(Symbol), sizeof(size));
-        return size;
-    }
-    void set_size(uint32_t w, uint32_t size) { std::memcpy(header(w) + 8 / sizeof(Symbol), &size, sizeof(size)); }
-    Symbol* symbols_of(uint32_t w) { return header(w) + kHeaderCells; }
-    const Symbol* symbols_of(uint32_t w) const { return header(w) + kHeaderCells; }
 
     // Pairs whose count when they appear is below this are never merged
     // within the merges asked for, so they get no number, list or heap entry.
