@@ -386,9 +386,13 @@ class ParquetFiles:
 
     def _bad_file(self, path: str, error: Exception) -> None:
         if self.on_bad_files == "error":
-            raise ValueError(f"cannot read the parquet file {path}: {error}") from error
+            raise _unreadable(path, error) from error
         if self.on_bad_files == "warn":
             logger.warning("hfbpe: skipping the bad parquet file %s: %s", path, error)
+
+
+def _unreadable(path: str, error: Exception) -> ValueError:
+    return ValueError(f"cannot read the parquet file {path}: {error}")
 
 
 def _releasing_pool() -> pa.MemoryPool:
@@ -440,24 +444,31 @@ def parquet_files(ds, column: str | None) -> ParquetFiles | None:
         return None
     config = builder.config
     num_rows, num_bytes = 0, 0  # rows for the progress bar; bytes (about) for the batch size
+    import pyarrow.parquet as pq
+
     for path, row_groups in zip(local, groups):
         try:
-            import pyarrow.parquet as pq
-
             metadata = pq.read_metadata(path)
         except (pa.ArrowInvalid, OSError) as error:
             if config.on_bad_files == "error":
-                raise ValueError(f"cannot read the parquet file {path}: {error}") from error
+                raise _unreadable(path, error) from error
             continue  # skipped (with a warning) when it is read
-        field_index = metadata.schema.to_arrow_schema().get_field_index(column)
-        if field_index < 0 or not _is_text_type(metadata.schema.to_arrow_schema().field(field_index).type):
+        schema = metadata.schema.to_arrow_schema()
+        field_index = schema.get_field_index(column)
+        if field_index < 0 or not _is_text_type(schema.field(field_index).type):
             return None
+        # The row groups list their columns as the schema's leaves (a struct column holds
+        # several), not as its top-level fields: the text's leaf is found by its path,
+        # which a struct's dotted leaf could share only in a contrived schema.
+        leaves = [k for k in range(metadata.num_columns) if metadata.schema.column(k).path == column]
+        if len(leaves) != 1:
+            return None
+        leaf = leaves[0]
         ids = range(metadata.num_row_groups) if row_groups is None else row_groups
         for i in ids:
             group = metadata.row_group(i)
             num_rows += group.num_rows
-            chunk = group.column(metadata.schema.to_arrow_schema().get_field_index(column))
-            num_bytes += max(0, chunk.total_uncompressed_size - 4 * group.num_rows)  # a 4-byte length each
+            num_bytes += max(0, group.column(leaf).total_uncompressed_size - 4 * group.num_rows)  # a 4-byte length each
     filtered = config.filters is not None
     # Batches of about 16 MB of text, whatever the row groups hold: a file written as one
     # row group must not be decoded whole. (The column's uncompressed size is about its

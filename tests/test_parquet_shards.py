@@ -196,6 +196,21 @@ def test_a_shard_is_not_decoded_ahead_of_counting(tmp_path, multilingual_slice):
     assert most < 8 * group_bytes, (most, group_bytes, metadata.num_row_groups)
 
 
+def test_batches_are_sized_by_the_text_column_behind_a_struct(monkeypatch, tmp_path, multilingual_slice):
+    """A struct column before the text makes the row groups' column numbers differ from the
+    schema's field numbers: the batch size still comes from the text's own bytes."""
+    monkeypatch.setattr(hfbpe.sources, "BATCH_BYTES", 1_000_000)
+    texts = [(t * 4)[:4000] for t in (multilingual_slice * 20)[:2000]]
+    table = pa.table({"meta": [{"tag": "x", "n": i} for i in range(len(texts))], "text": texts})
+    path = tmp_path / "nested.parquet"
+    pq.write_table(table, path, row_group_size=len(texts))
+    files = parquet_files(load_dataset("parquet", data_files=[str(path)], split="train", streaming=True), "text")
+    assert files is not None
+    sizes = [sum(len(t.encode()) for t in array.to_pylist()) for array in files.batches()]
+    assert sum(sizes) == sum(len(t.encode()) for t in texts)
+    assert len(sizes) >= 4 and max(sizes) < 2_000_000, sizes  # 4.7 MB of text
+
+
 def test_batches_are_decoded_into_a_pool_that_gives_memory_back(monkeypatch, shards):
     """The reader decodes into jemalloc where pyarrow has it (the default mimalloc pool kept the
     freed batches' pages through training); ARROW_DEFAULT_MEMORY_POOL still chooses."""
