@@ -19,8 +19,8 @@ namespace trainer_detail {
 // uint32, which shrinks as merges apply) followed by its symbols, padded to 4
 // bytes. A word is named by where it starts, in 4-byte units (so 32-bit names
 // reach 16 GiB), and the merge loop reaches a word, header and symbols, with
-// one memory access instead of two dependent ones. Symbol is uint16_t when
-// the vocabulary fits in 65,536 ids, which halves the memory the loop walks.
+// one memory access instead of two dependent ones. Symbol is a token id
+// (see the trainer).
 template <class Symbol>
 class WordStore {
 public:
