@@ -198,7 +198,7 @@ private:
                 for_each_word(half, shard, [&](int64_t count, size_t size) {
                     if (size <= short_word_) largest[half].add(count);
                     ++words[half];
-                    shard_start[shard + 1] += WordStore<Symbol>::units_for(size);
+                    shard_start[shard + 1] += Store::units_for(size);
                 });
                 if (release && start_ != nullptr) counts.shard(shard).release();
             }
@@ -314,7 +314,7 @@ private:
             Symbol* s = store_.symbols_of(w);
             const size_t size = store_.size_of(w);
             const int64_t count = store_.count_of(w);
-            size_t i = WordStore<Symbol>::first_occurrence(s, size, left, right);
+            size_t i = Store::first_occurrence(s, size, left, right);
             if (i == size) continue;  // an earlier merge took the pair: nothing to write
             size_t out = i;
             while (i < size) {
@@ -326,7 +326,7 @@ private:
                 s[out++] = static_cast<Symbol>(merged);
                 i += 2;
                 // Slide the symbols up to the next occurrence (or the end) left.
-                const size_t next = i + WordStore<Symbol>::first_occurrence(s + i, size - i, left, right);
+                const size_t next = i + Store::first_occurrence(s + i, size - i, left, right);
                 while (i < next) s[out++] = s[i++];
             }
             store_.set_size(w, static_cast<uint32_t>(out));
@@ -408,7 +408,8 @@ private:
         push_grown();
     }
 
-    WordStore<Symbol> store_;
+    using Store = WordStore<Symbol>;
+    Store store_;
     size_t second_half_ = 0;  // the first word of the second half of the shards
     size_t num_words_ = 0;
 
