@@ -55,8 +55,7 @@ public:
     // Every pair of every word, counted through the pair index: words that
     // start as a vocabulary's tokens have pairs of any two ids.
     void count_token_pairs() {
-        for (size_t w = 0; w < store_.end(); w += store_.units_of(static_cast<uint32_t>(w))) {
-            const uint32_t word = static_cast<uint32_t>(w);
+        store_.for_each_word(0, store_.end(), [&](uint32_t word) {
             const Symbol* s = store_.symbols_of(word);
             const int64_t count = store_.count_of(word);
             for (uint32_t i = 0; i + 1 < store_.size_of(word); ++i) {
@@ -65,7 +64,7 @@ public:
                 std::vector<uint32_t>& words = pair_words_[index];
                 if (words.empty() || words.back() != word) words.push_back(word);
             }
-        }
+        });
         for (uint32_t index = 0; index < pair_count_.size(); ++index) heap_.push({pair_count_[index], pairs_.key(index)});
     }
 
@@ -260,14 +259,13 @@ private:
         return index;
     }
 
-    // Before any merge each word still has its full length, which gives the next word's place.
+    // f(byte pair, word) for every pair of the words in [begin, end), before any merge.
     template <class F>
     void for_each_byte_pair(uint32_t begin, uint32_t end, F&& f) const {
-        for (size_t w = begin; w < end; w += store_.units_of(static_cast<uint32_t>(w))) {
-            const uint32_t word = static_cast<uint32_t>(w);
+        store_.for_each_word(begin, end, [&](uint32_t word) {
             const Symbol* s = store_.symbols_of(word);
             for (uint32_t i = 0; i + 1 < store_.size_of(word); ++i) f(static_cast<size_t>(s[i] << 8 | s[i + 1]), word);
-        }
+        });
     }
 
     // A pair only enters the heap when it appears, with the count it has

@@ -50,9 +50,13 @@ public:
         return symbols;
     }
 
-    // How many units word `w` takes, from its length before any merge: the
-    // next word starts there.
-    size_t units_of(uint32_t w) const { return units_for(size_of(w)); }
+    // f(w) for every word that starts in [begin, end) (in units), in memory
+    // order. Before any merge only: each word's length then still gives the
+    // next word's place.
+    template <class F>
+    void for_each_word(size_t begin, size_t end, F&& f) const {
+        for (size_t w = begin; w < end; w += units_for(size_of(static_cast<uint32_t>(w)))) f(static_cast<uint32_t>(w));
+    }
 
     // Starts loading word `w`, header and first symbols.
     void prefetch(uint32_t w) const { __builtin_prefetch(header(w)); }
