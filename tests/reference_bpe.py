@@ -8,8 +8,10 @@ pieces, then repeatedly
    (left, right) pair,
 3. replace its occurrences in every piece, left to right, by the new id 256 + k.
 
-No incremental bookkeeping, no heap: every step recounts everything, so it is
-only fit for inputs of a few tens of KB.
+No heap and no index of where pairs occur: every step looks through every pair
+for the best and through every piece for it, and keeps the pair counts by
+recounting the pieces a merge rewrote, so it is only fit for inputs of a few
+tens of KB.
 """
 
 from __future__ import annotations
@@ -46,22 +48,47 @@ def merge_ids(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
     return out
 
 
+def add_pairs(stats: dict[tuple[int, int], int], ids: list[int], count: int) -> None:
+    """Adds `count` (negative to take a piece away) to each adjacent pair of `ids` in `stats`; a
+    pair whose count falls to zero is dropped."""
+    for pair in zip(ids, ids[1:]):
+        n = stats.get(pair, 0) + count
+        if n:
+            stats[pair] = n
+        else:
+            del stats[pair]
+
+
+def best_pair(stats: Mapping[tuple[int, int], int]) -> tuple[int, int]:
+    """The pair with the highest count; among equal counts the smallest (left, right)."""
+    top = max(stats.values())
+    return min(pair for pair, count in stats.items() if count == top)
+
+
+def merge_into(ids: list[int], pair: tuple[int, int], new_id: int, count: int,
+               stats: dict[tuple[int, int], int]) -> list[int]:
+    """`ids` with `pair` merged (merge_ids), its pairs in `stats` recounted if it changed."""
+    if pair[0] not in ids:
+        return ids
+    merged = merge_ids(ids, pair, new_id)
+    if len(merged) < len(ids):
+        add_pairs(stats, ids, -count)
+        add_pairs(stats, merged, count)
+    return merged
+
+
 def train_from_counts(counts: Mapping[bytes, int], num_merges: int) -> list[tuple[int, int]]:
     """Up to `num_merges` merges learned from piece counts; merge k creates id 256 + k."""
-    # A piece of a single token holds no pair and never changes again: leave it out.
-    words = [(list(piece), count) for piece, count in counts.items() if len(piece) >= 2 and count > 0]
+    words = [(list(piece), count) for piece, count in counts.items() if count > 0]
+    stats: dict[tuple[int, int], int] = {}
+    for ids, count in words:
+        add_pairs(stats, ids, count)
     merges: list[tuple[int, int]] = []
     for k in range(num_merges):
-        stats: dict[tuple[int, int], int] = {}
-        for ids, count in words:
-            for pair in zip(ids, ids[1:]):
-                stats[pair] = stats.get(pair, 0) + count
         if not stats:
             break
-        best = min(stats, key=lambda pair: (-stats[pair], pair))
-        new_id = 256 + k
-        merged = ((merge_ids(ids, best, new_id) if best[0] in ids else ids, count) for ids, count in words)
-        words = [(ids, count) for ids, count in merged if len(ids) >= 2]
+        best = best_pair(stats)
+        words = [(merge_into(ids, best, 256 + k, count, stats), count) for ids, count in words]
         merges.append(best)
     return merges
 
@@ -119,20 +146,18 @@ def extend_from_counts(
     known = set(base)
     words = {piece: rank_encode(piece, base) for piece, count in counts.items() if count > 0}
     live = [(piece, ids, counts[piece]) for piece, ids in words.items() if len(ids) >= 2]
+    stats: dict[tuple[int, int], int] = {}
+    for _, ids, count in live:
+        add_pairs(stats, ids, count)
     new_tokens: list[bytes] = []
     skipped: list[tuple[int, int]] = []
     passed_over: set[tuple[int, int]] = set()
     while len(new_tokens) < num_merges:
-        stats: dict[tuple[int, int], int] = {}
-        for _, ids, count in live:
-            for pair in zip(ids, ids[1:]):
-                stats[pair] = stats.get(pair, 0) + count
-        for pair in passed_over:
-            stats.pop(pair, None)
-        if not stats:
+        candidates = {pair: n for pair, n in stats.items() if pair not in passed_over} if passed_over else stats
+        if not candidates:
             break
-        best = min(stats, key=lambda pair: (-stats[pair], pair))
-        if stats[best] < min_frequency:
+        best = best_pair(candidates)
+        if candidates[best] < min_frequency:
             break
         token = vocab[best[0]] + vocab[best[1]]
         if token in known:
@@ -147,7 +172,7 @@ def extend_from_counts(
         vocab[new_id] = token
         known.add(token)
         new_tokens.append(token)
-        live = [(piece, merge_ids(ids, best, new_id) if best[0] in ids else ids, count) for piece, ids, count in live]
+        live = [(piece, merge_into(ids, best, new_id, count, stats), count) for piece, ids, count in live]
         for piece, ids, _ in live:
             words[piece] = ids
     return new_tokens, skipped, words

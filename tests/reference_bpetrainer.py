@@ -6,21 +6,23 @@ follows BpeTrainer's rules (docs/guides/tokenizers.md):
 
 - ids: the special tokens in the order given, then the alphabet (characters seen in the
   words plus initial_alphabet) sorted by code point, then one id per merge;
-- every step recounts every adjacent pair, weighted by its word's count, and merges the most
-  frequent one; among equal counts the smallest (left id, right id) pair;
+- every step merges the most frequent adjacent pair, weighted by its word's count; among equal
+  counts the smallest (left id, right id) pair;
 - it stops when the vocabulary (special tokens included) has vocab_size entries, when no pair
   is left, or when the best pair occurs fewer than min_frequency times;
 - with max_token_length, a pair of two tokens of a1 and a2 characters may only be merged if
   a1 + a2 < max_token_length, unless both are single characters (BpeTrainer counts the pairs
   of single characters before it applies the limit).
 
-No incremental bookkeeping: only fit for inputs of a few tens of KB.
+The only bookkeeping is the pairs' counts, which a merge changes by recounting the words it
+rewrote: only fit for inputs of a few tens of KB.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
+
+from reference_bpe import add_pairs, best_pair, merge_into
 
 from hfbpe.hf_format import as_byte_level
 
@@ -46,30 +48,24 @@ def train(
     pieces = [([vocab[c] for c in word], count) for word, count in words.items()]
     merges: list[tuple[str, str]] = []
     limit = max_token_length if max_token_length is not None else float("inf")
+
+    def mergeable(pair: tuple[int, int]) -> bool:
+        left, right = len(names[pair[0]]), len(names[pair[1]])
+        return (left == 1 and right == 1) or left + right < limit
+
+    stats: dict[tuple[int, int], int] = {}
+    for ids, count in pieces:
+        add_pairs(stats, ids, count)
     while len(vocab) < vocab_size:
-        pairs: Counter[tuple[int, int]] = Counter()
-        for ids, count in pieces:
-            for pair in zip(ids, ids[1:]):
-                pairs[pair] += count
-        allowed = [
-            (count, pair) for pair, count in pairs.items()
-            if (len(names[pair[0]]) == 1 and len(names[pair[1]]) == 1)
-            or len(names[pair[0]]) + len(names[pair[1]]) < limit
-        ]
+        allowed = stats if max_token_length is None else {p: n for p, n in stats.items() if mergeable(p)}
         if not allowed:
             break
-        count, pair = min(allowed, key=lambda item: (-item[0], item[1]))
-        if count < min_frequency:
+        pair = best_pair(allowed)
+        if allowed[pair] < min_frequency:
             break
         token = names[pair[0]] + names[pair[1]]
         new_id = vocab.setdefault(token, len(vocab))
         names[new_id] = token
         merges.append((names[pair[0]], names[pair[1]]))
-        for ids, _ in pieces:
-            i = 0
-            while i + 1 < len(ids):
-                if (ids[i], ids[i + 1]) == pair:
-                    ids[i:i + 2] = [new_id]
-                i += 1
-        pieces = [(ids, count) for ids, count in pieces if len(ids) > 1]  # one token: no pair left
+        pieces = [(merge_into(ids, pair, new_id, count, stats), count) for ids, count in pieces]
     return vocab, merges
