@@ -59,10 +59,14 @@ def add_pairs(stats: dict[tuple[int, int], int], ids: list[int], count: int) -> 
             del stats[pair]
 
 
-def best_pair(stats: Mapping[tuple[int, int], int]) -> tuple[int, int]:
-    """The pair with the highest count; among equal counts the smallest (left, right)."""
-    top = max(stats.values())
-    return min(pair for pair, count in stats.items() if count == top)
+def best_pair(stats: Mapping[tuple[int, int], int], keep=None) -> tuple[tuple[int, int], int] | None:
+    """The pair with the highest count, of those keep(pair) accepts (all without it), and that
+    count; among equal counts the smallest (left, right). None where no pair is left."""
+    candidates = stats if keep is None else {pair: n for pair, n in stats.items() if keep(pair)}
+    if not candidates:
+        return None
+    top = max(candidates.values())
+    return min(pair for pair, count in candidates.items() if count == top), top
 
 
 def merge_into(ids: list[int], pair: tuple[int, int], new_id: int, count: int,
@@ -79,15 +83,17 @@ def merge_into(ids: list[int], pair: tuple[int, int], new_id: int, count: int,
 
 def train_from_counts(counts: Mapping[bytes, int], num_merges: int) -> list[tuple[int, int]]:
     """Up to `num_merges` merges learned from piece counts; merge k creates id 256 + k."""
-    words = [(list(piece), count) for piece, count in counts.items() if count > 0]
+    # A piece of a single token holds no pair and never changes again: leave it out.
+    words = [(list(piece), count) for piece, count in counts.items() if len(piece) >= 2 and count > 0]
     stats: dict[tuple[int, int], int] = {}
     for ids, count in words:
         add_pairs(stats, ids, count)
     merges: list[tuple[int, int]] = []
     for k in range(num_merges):
-        if not stats:
+        found = best_pair(stats)
+        if found is None:
             break
-        best = best_pair(stats)
+        best, _ = found
         words = [(merge_into(ids, best, 256 + k, count, stats), count) for ids, count in words]
         merges.append(best)
     return merges
@@ -153,12 +159,10 @@ def extend_from_counts(
     skipped: list[tuple[int, int]] = []
     passed_over: set[tuple[int, int]] = set()
     while len(new_tokens) < num_merges:
-        candidates = {pair: n for pair, n in stats.items() if pair not in passed_over} if passed_over else stats
-        if not candidates:
+        found = best_pair(stats, (lambda pair: pair not in passed_over) if passed_over else None)
+        if found is None or found[1] < min_frequency:
             break
-        best = best_pair(candidates)
-        if candidates[best] < min_frequency:
-            break
+        best = found[0]
         token = vocab[best[0]] + vocab[best[1]]
         if token in known:
             skipped.append(best)

@@ -57,12 +57,10 @@ def train(
     for ids, count in pieces:
         add_pairs(stats, ids, count)
     while len(vocab) < vocab_size:
-        allowed = stats if max_token_length is None else {p: n for p, n in stats.items() if mergeable(p)}
-        if not allowed:
+        found = best_pair(stats, None if max_token_length is None else mergeable)
+        if found is None or found[1] < min_frequency:
             break
-        pair = best_pair(allowed)
-        if allowed[pair] < min_frequency:
-            break
+        pair = found[0]
         token = names[pair[0]] + names[pair[1]]
         new_id = vocab.setdefault(token, len(vocab))
         names[new_id] = token
